@@ -1,0 +1,330 @@
+// BlockBuilder: what an instruction emitter writes into. Each A64 instruction
+// emitter appends JavaScript statements for its semantics; the translator
+// joins a basic block of them into one function (see translate.ts).
+//
+// The generated function has this environment:
+//   c      the CpuState
+//   m      the Mmu (r8..r64, w8..w64, translate, ...)
+//   x, xs  c.x (BigUint64Array, X0..X30 and SP in slot 31) and its signed view
+//   vb vh vw vd vf32 vf64   views of the SIMD&FP registers (declared on use)
+//   h0..hN host helper functions registered with `helper()`
+// Values in x are BigInt; a store into x wraps modulo 2^64 by itself.
+//
+// Flags are "deferred": a flag-setting instruction records a recipe (its
+// operands in temporaries). A condition in the same block is evaluated
+// straight from the recipe (CMP; B.LT compiles to `sa < sb`); NZCV is only
+// computed into c.nzcv where it can be observed: before anything that may
+// leave the block (memory accesses, exceptions) and at the block's end.
+
+import { ExitKind, FLAG_C, FLAG_N, FLAG_V, FLAG_Z } from "./state.js";
+
+export type FlagKind = "add" | "sub" | "logic";
+
+interface FlagRecipe {
+  kind: FlagKind;
+  size: 32 | 64;
+  /** Temporaries (BigInt) holding the unsigned operands and the truncated result. */
+  a: string;
+  b: string;
+  r: string;
+  /** Carry-in temporary for ADCS/SBCS ("" when none). */
+  carry: string;
+}
+
+const VIEW_NAMES = ["vb", "vh", "vw", "vd", "vf32", "vf64"] as const;
+export type VectorView = (typeof VIEW_NAMES)[number];
+
+export const MASK64 = "0xffffffffffffffffn";
+export const MASK32 = "0xffffffffn";
+
+export class BlockBuilder {
+  readonly startPc: number;
+  /** VA of the instruction being translated. */
+  pc: number;
+  /** Instructions translated so far (including the current one once it is done). */
+  count = 0;
+  /** Set by control-flow emitters: the block ends after this instruction. */
+  ended = false;
+  private readonly lines: string[] = [];
+  private temps = 0;
+  private readonly helpers: unknown[] = [];
+  private readonly helperNames = new Map<unknown, string>();
+  private readonly views = new Set<VectorView>();
+  /** Pending flag recipe not yet materialised into c.nzcv. */
+  private recipe: FlagRecipe | undefined;
+  /** Flags known to be in c.nzcv already. */
+  private flagsClean = true;
+
+  constructor(startPc: number) {
+    this.startPc = startPc;
+    this.pc = startPc;
+  }
+
+  // --- Code and names -----------------------------------------------------------
+
+  /** Append one JS statement. */
+  emit(line: string): void {
+    this.lines.push(line);
+  }
+
+  /** A fresh local name; declare it yourself with const/let. */
+  tmp(prefix = "t"): string {
+    return `${prefix}${this.temps++}`;
+  }
+
+  /** Make a host function (or any value) callable from generated code; returns its name. */
+  helper(fn: unknown): string {
+    let name = this.helperNames.get(fn);
+    if (!name) {
+      name = `h${this.helpers.length}`;
+      this.helpers.push(fn);
+      this.helperNames.set(fn, name);
+    }
+    return name;
+  }
+
+  /** Name of a SIMD&FP register view, declared in the prologue on first use. */
+  view(v: VectorView): string {
+    this.views.add(v);
+    return v;
+  }
+
+  // --- General-purpose registers ---------------------------------------------------
+
+  /** Xr as BigInt; register 31 reads as zero (XZR). */
+  x(r: number): string {
+    return r === 31 ? "0n" : `x[${r}]`;
+  }
+
+  /** Xr or SP for r = 31. */
+  xOrSp(r: number): string {
+    return `x[${r}]`;
+  }
+
+  /** Xr as a signed BigInt; 31 is zero. */
+  sx(r: number): string {
+    return r === 31 ? "0n" : `xs[${r}]`;
+  }
+
+  /** Wr zero-extended, as BigInt; 31 is zero. */
+  w(r: number): string {
+    return r === 31 ? "0n" : `(x[${r}] & ${MASK32})`;
+  }
+
+  /** Wr or WSP, zero-extended. */
+  wOrSp(r: number): string {
+    return `(x[${r}] & ${MASK32})`;
+  }
+
+  /** Xr = expr (wraps modulo 2^64); a write to XZR is discarded. */
+  setX(r: number, expr: string): void {
+    if (r !== 31) this.emit(`x[${r}] = ${expr};`);
+  }
+
+  /** Xr/SP = expr. */
+  setXOrSp(r: number, expr: string): void {
+    this.emit(`x[${r}] = ${expr};`);
+  }
+
+  /** Wr = expr mod 2^32, zero-extended into Xr; XZR discards. */
+  setW(r: number, expr: string): void {
+    if (r !== 31) this.emit(`x[${r}] = (${expr}) & ${MASK32};`);
+  }
+
+  /** Wr/WSP = expr mod 2^32. */
+  setWOrSp(r: number, expr: string): void {
+    this.emit(`x[${r}] = (${expr}) & ${MASK32};`);
+  }
+
+  /** Read register r at `size` bits (32: W, 64: X), XZR for 31. */
+  reg(size: 32 | 64, r: number): string {
+    return size === 64 ? this.x(r) : this.w(r);
+  }
+
+  /** Write register r at `size` bits, XZR discards. */
+  setReg(size: 32 | 64, r: number, expr: string): void {
+    if (size === 64) this.setX(r, expr);
+    else this.setW(r, expr);
+  }
+
+  // --- Flags ---------------------------------------------------------------------
+
+  /**
+   * Record flags of an ADD/SUB/logical result. `a`, `b`, `r` must be names of
+   * temporaries holding unsigned BigInts of `size` bits (r already truncated).
+   * For logical ops pass a = b = r. `carry` is the carry-in temp of ADCS/SBCS
+   * (a BigInt 0n/1n), or "".
+   */
+  setFlags(kind: FlagKind, size: 32 | 64, a: string, b: string, r: string, carry = ""): void {
+    this.recipe = { kind, size, a, b, r, carry };
+    this.flagsClean = false;
+  }
+
+  /** Set NZCV from an explicit JS number expression (bits 31..28). */
+  setNzcv(expr: string): void {
+    this.recipe = undefined;
+    this.emit(`c.nzcv = ${expr};`);
+    this.flagsClean = true;
+  }
+
+  /** A JS number expression for NZCV, materialising deferred flags. */
+  nzcv(): string {
+    this.materializeFlags();
+    return "c.nzcv";
+  }
+
+  /** Write c.nzcv from the pending recipe, if any. */
+  materializeFlags(): void {
+    if (this.flagsClean || !this.recipe) return;
+    const f = this.recipe;
+    const top = f.size === 64 ? "0x8000000000000000n" : "0x80000000n";
+    const n = `(${f.r} >= ${top} ? ${FLAG_N} : 0)`;
+    const z = `(${f.r} === 0n ? ${FLAG_Z} : 0)`;
+    let cv = "";
+    if (f.kind === "add") {
+      const sum = f.carry ? `${f.a} + ${f.b} + ${f.carry}` : `${f.a} + ${f.b}`;
+      const lim = f.size === 64 ? "0xffffffffffffffffn" : "0xffffffffn";
+      cv = ` | (${sum} > ${lim} ? ${FLAG_C} : 0) | ((((${f.a} ^ ${f.r}) & (${f.b} ^ ${f.r})) & ${top}) !== 0n ? ${FLAG_V} : 0)`;
+    } else if (f.kind === "sub") {
+      // a - b - (1 - carry): C = no borrow.
+      const c = f.carry ? `${f.a} >= ${f.b} + 1n - ${f.carry}` : `${f.a} >= ${f.b}`;
+      cv = ` | (${c} ? ${FLAG_C} : 0) | ((((${f.a} ^ ${f.b}) & (${f.a} ^ ${f.r})) & ${top}) !== 0n ? ${FLAG_V} : 0)`;
+    }
+    this.emit(`c.nzcv = ${n} | ${z}${cv};`);
+    this.flagsClean = true;
+  }
+
+  /**
+   * JS boolean expression for condition code `cond` (Arm ARM C1.2.4).
+   * Uses the deferred recipe when there is one, else c.nzcv.
+   */
+  cond(cond: number): string {
+    const inv = (cond & 1) === 1 && cond !== 15;
+    const base = this.condBase(cond >> 1);
+    return inv ? `!(${base})` : base;
+  }
+
+  private condBase(op: number): string {
+    const f = this.recipe;
+    if (op === 7) return "true";
+    if (f && !f.carry && f.kind !== "add") {
+      const top = f.size === 64 ? "0x8000000000000000n" : "0x80000000n";
+      // Flipping the sign bit maps signed order onto unsigned order.
+      const signed = (v: string) => `(${v} ^ ${top})`;
+      if (f.kind === "sub") {
+        switch (op) {
+          case 0: return `${f.a} === ${f.b}`; // EQ
+          case 1: return `${f.a} >= ${f.b}`; // CS: no borrow
+          case 2: return `${f.r} >= ${top}`; // MI
+          case 4: return `${f.a} > ${f.b}`; // HI
+          case 5: return `${signed(f.a)} >= ${signed(f.b)}`; // GE
+          case 6: return `${signed(f.a)} > ${signed(f.b)}`; // GT
+        }
+      } else {
+        // logic: C = V = 0
+        switch (op) {
+          case 0: return `${f.r} === 0n`;
+          case 1: return "false";
+          case 2: return `${f.r} >= ${top}`;
+          case 3: return "false";
+          case 4: return "false"; // HI needs C
+          case 5: return `${f.r} < ${top}`; // GE: N == V(0)
+          case 6: return `(${f.r} !== 0n && ${f.r} < ${top})`; // GT
+        }
+      }
+    }
+    const nz = this.nzcv();
+    switch (op) {
+      case 0: return `(${nz} & ${FLAG_Z}) !== 0`;
+      case 1: return `(${nz} & ${FLAG_C}) !== 0`;
+      case 2: return `(${nz} & ${FLAG_N}) !== 0`;
+      case 3: return `(${nz} & ${FLAG_V}) !== 0`;
+      case 4: return `(${nz} & ${FLAG_C | FLAG_Z}) === ${FLAG_C}`;
+      case 5: return `((${nz} >>> 31) === ((${nz} >>> 28) & 1))`;
+      default: return `((${nz} & ${FLAG_Z}) === 0 && (${nz} >>> 31) === ((${nz} >>> 28) & 1))`;
+    }
+  }
+
+  // --- Memory and exits ------------------------------------------------------------
+
+  /**
+   * Call before emitting anything that may fault (memory access, helper that
+   * can raise): makes c.pc and c.nzcv precise for the exception.
+   */
+  beforeMemory(): void {
+    this.materializeFlags();
+    this.emit(`c.pc = ${this.pc};`);
+  }
+
+  /** End the block with a jump to a constant target. */
+  branch(target: number): void {
+    this.finish(`c.pc = ${target};`);
+  }
+
+  /** End the block with a conditional jump. */
+  branchCond(condExpr: string, target: number, fallthrough: number): void {
+    this.finish(`c.pc = (${condExpr}) ? ${target} : ${fallthrough};`);
+  }
+
+  /** End the block with a jump to a BigInt register value. */
+  branchReg(expr: string): void {
+    this.finish(`c.pc = Number(${expr});`);
+  }
+
+  /**
+   * End the block with an exception or exit. `retire`: whether this
+   * instruction counts as executed (SVC, WFI yes; UNDEFINED, BRK no).
+   */
+  raise(kind: ExitKind, esr: number, resumePc: number, retire: boolean): void {
+    this.materializeFlags();
+    if (!retire) this.count--;
+    this.finish(`c.esr = ${esr >>> 0}; c.exit = ${kind}; c.pc = ${resumePc};`);
+  }
+
+  /** UNDEFINED: EC 0 with the PC at this instruction. */
+  undefinedInsn(): void {
+    this.raise(ExitKind.Undefined, (0 << 26) | (1 << 25), this.pc, false);
+  }
+
+  /** End the block at the next sequential instruction (block size limit, ISB, ...). */
+  endSequential(): void {
+    this.finish(`c.pc = ${this.pc + 4};`);
+  }
+
+  /** End the block before the current instruction (size limit or page end); call after advance(). */
+  endAtBoundary(): void {
+    this.materializeFlags();
+    this.emit(`c.retired += ${this.count};`);
+    this.emit(`c.pc = ${this.pc};`);
+    this.ended = true;
+  }
+
+  private finish(pcStmt: string): void {
+    this.materializeFlags();
+    this.emit(`c.retired += ${this.count + 1};`);
+    this.emit(pcStmt);
+    this.ended = true;
+  }
+
+  /** Called by the translator after each instruction's emitter ran. */
+  advance(): void {
+    this.count++;
+    this.pc += 4;
+  }
+
+  // --- Output -------------------------------------------------------------------------
+
+  /** The JS source of the block body (for debugging and golden tests). */
+  source(): string {
+    const prologue = ["const x = c.x, xs = c.xs;"];
+    for (const v of VIEW_NAMES) if (this.views.has(v)) prologue.push(`const ${v} = c.${v};`);
+    return [...prologue, ...this.lines].join("\n");
+  }
+
+  /** Compile to a function (c, m) => void. */
+  compile(): (c: unknown, m: unknown) => void {
+    const names = this.helpers.map((_, i) => `h${i}`);
+    const outer = `${names.length ? `const ${names.map((n, i) => `${n} = H[${i}]`).join(", ")};` : ""}\nreturn function block_${this.startPc.toString(16)}(c, m) {\n${this.source()}\n};`;
+    return new Function("H", outer)(this.helpers) as (c: unknown, m: unknown) => void;
+  }
+}

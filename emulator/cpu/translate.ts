@@ -1,0 +1,162 @@
+// The translator: decodes a basic block of A64 code once, compiles it into a
+// JavaScript function, caches it, and runs blocks until the CPU leaves EL0.
+//
+// Blocks are cached by the physical address of their first instruction
+// (shared by all CPUs) and looked up through a small per-CPU direct-mapped
+// cache keyed by VA, flushed whenever the MMU's translation context changes.
+// A write to a physical page holding compiled code invalidates the page's
+// blocks (the MMU never gives such pages a fast write slot).
+
+import { PhysicalBus, RAM_BASE } from "../bus.js";
+import { GUEST_EXCEPTION, Mmu } from "../mmu/mmu.js";
+import { BlockBuilder } from "./builder.js";
+import { decode } from "./a64/decode.js";
+import { CpuState, ExitKind } from "./state.js";
+
+/** Longest basic block we translate (instructions). */
+export const MAX_BLOCK_INSNS = 64;
+
+type BlockFn = (c: CpuState, m: Mmu) => void;
+
+export interface Block {
+  va: number;
+  pa: number;
+  fn: BlockFn;
+  insns: number;
+  valid: boolean;
+}
+
+export interface TranslatorStats {
+  blocksCompiled: number;
+  insnsTranslated: number;
+  invalidations: number;
+}
+
+export class Translator {
+  private readonly blocks = new Map<number, Block>();
+  private readonly pageBlocks = new Map<number, Block[]>();
+  private readonly mmus: Mmu[] = [];
+  readonly stats: TranslatorStats = { blocksCompiled: 0, insnsTranslated: 0, invalidations: 0 };
+
+  constructor(readonly bus: PhysicalBus) {
+    bus.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  /** Register a CPU's MMU so new code pages drop its fast write slots. */
+  attach(m: Mmu): void {
+    this.mmus.push(m);
+  }
+
+  /** The block starting at `pc` for the CPU of `m` (translating it if needed). */
+  blockAt(m: Mmu, pc: number): Block {
+    const pa = m.fetchPa(pc);
+    const b = this.blocks.get(pa);
+    if (b && b.va === pc && b.valid) return b;
+    return this.translate(m, pc, pa);
+  }
+
+  private translate(m: Mmu, pc: number, pa: number): Block {
+    if (!this.bus.isRam(pa, 4)) return m.raiseAbort(BigInt(pc), "exec", 0x10);
+    const b = new BlockBuilder(pc);
+    let off = pa - RAM_BASE;
+    for (;;) {
+      const insn = this.bus.ram32[off >>> 2];
+      const p = decode(insn);
+      if (!p || p.emit(b, insn) === false) {
+        b.undefinedInsn();
+      }
+      if (b.ended) break;
+      b.advance();
+      off += 4;
+      if (b.count >= MAX_BLOCK_INSNS || (b.pc & 0xfff) === 0) {
+        b.endAtBoundary();
+        break;
+      }
+    }
+    const fn = b.compile() as BlockFn;
+    const block: Block = { va: pc, pa, fn, insns: b.count, valid: true };
+    this.blocks.set(pa, block);
+    const page = (pa - RAM_BASE) >>> 12;
+    let list = this.pageBlocks.get(page);
+    if (!list) {
+      list = [];
+      this.pageBlocks.set(page, list);
+      for (const mm of this.mmus) mm.flushWriteFast();
+    }
+    list.push(block);
+    this.bus.codePages[page] = Math.min(0xffff, list.length);
+    this.stats.blocksCompiled++;
+    this.stats.insnsTranslated += b.count;
+    return block;
+  }
+
+  /** Drop every block on RAM page `page` (its code was written). */
+  invalidatePage(page: number): void {
+    const list = this.pageBlocks.get(page);
+    if (!list) return;
+    for (const b of list) {
+      b.valid = false;
+      if (this.blocks.get(b.pa) === b) this.blocks.delete(b.pa);
+    }
+    this.pageBlocks.delete(page);
+    this.bus.codePages[page] = 0;
+    this.stats.invalidations++;
+  }
+
+  /** Drop all translated code. */
+  flushAll(): void {
+    for (const page of [...this.pageBlocks.keys()]) this.invalidatePage(page);
+  }
+
+  /** Debug: the JS source a block at `pc` compiles to. */
+  sourceFor(m: Mmu, pc: number): string {
+    const pa = m.fetchPa(pc);
+    const b = new BlockBuilder(pc);
+    let off = pa - RAM_BASE;
+    for (;;) {
+      const insn = this.bus.ram32[off >>> 2];
+      const p = decode(insn);
+      if (!p || p.emit(b, insn) === false) b.undefinedInsn();
+      if (b.ended) break;
+      b.advance();
+      off += 4;
+      if (b.count >= MAX_BLOCK_INSNS || (b.pc & 0xfff) === 0) {
+        b.endAtBoundary();
+        break;
+      }
+    }
+    return b.source();
+  }
+}
+
+/**
+ * Run `c` at EL0 until it takes an exception or retires `budget` more
+ * instructions (checked between blocks, so it may overshoot by < one block).
+ * Returns the exit kind; ESR/FAR/PC in `c` describe an exception.
+ * Never throws for anything the guest does.
+ */
+export function runEl0(t: Translator, c: CpuState, m: Mmu, budget: number): ExitKind {
+  const limit = c.retired + budget;
+  c.exit = ExitKind.None;
+  let block: Block | undefined;
+  for (;;) {
+    if (c.retired >= limit) return ExitKind.Budget;
+    if (c.irqLine && !c.irqMasked) return ExitKind.Irq;
+    block = undefined;
+    try {
+      block = t.blockAt(m, c.pc);
+      block.fn(c, m);
+    } catch (e) {
+      if (e === GUEST_EXCEPTION) {
+        // A fault in the middle of a block: c.pc is the faulting instruction.
+        if (block) c.retired += Math.max(0, (c.pc - block.va) / 4);
+        return c.exit;
+      }
+      c.hostError = e instanceof Error ? `${e.message}` : String(e);
+      c.esr = 1 << 25;
+      c.exit = ExitKind.Undefined;
+      return c.exit;
+    }
+    if (c.exit !== ExitKind.None) return c.exit;
+  }
+}

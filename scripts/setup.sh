@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One set-up for a fresh Debian 12 machine with Node 20: installs what is
+# missing (apt packages, npm packages), builds the TypeScript and the guest
+# programs. Idempotent and quiet when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "[setup] $*" >&2; }
+
+# --- Debian packages: the guest toolchain and the reference CPU -------------
+need=()
+command -v clang >/dev/null 2>&1 || need+=(clang)
+command -v ld.lld >/dev/null 2>&1 || need+=(lld)
+command -v llvm-objdump >/dev/null 2>&1 || need+=(llvm)
+command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >/dev/null || true
+  $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# --- npm packages: reinstall only when the lock file changed ----------------
+lockhash=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f node_modules/.setup-stamp ] || [ "$(cat node_modules/.setup-stamp)" != "$lockhash" ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$lockhash" > node_modules/.setup-stamp
+fi
+
+# --- TypeScript build and guest programs --------------------------------------
+log "building TypeScript"
+npx tsc -p tsconfig.build.json
+log "building guest programs"
+node dist/viperdos/tools/build-guest.js
