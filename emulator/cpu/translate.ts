@@ -24,6 +24,13 @@ export interface Block {
   fn: BlockFn;
   insns: number;
   valid: boolean;
+  /**
+   * Chaining: the last two successors seen, valid while the MMU generation
+   * they were linked under is current (a TLB flush or context switch unlinks).
+   */
+  next0: Block | undefined;
+  next1: Block | undefined;
+  linkGen: number;
 }
 
 export interface TranslatorStats {
@@ -74,7 +81,7 @@ export class Translator {
       }
     }
     const fn = b.compile() as BlockFn;
-    const block: Block = { va: pc, pa, fn, insns: b.count, valid: true };
+    const block: Block = { va: pc, pa, fn, insns: b.count, valid: true, next0: undefined, next1: undefined, linkGen: -1 };
     this.blocks.set(pa, block);
     const page = (pa - RAM_BASE) >>> 12;
     let list = this.pageBlocks.get(page);
@@ -139,24 +146,49 @@ export function runEl0(t: Translator, c: CpuState, m: Mmu, budget: number): Exit
   const limit = c.retired + budget;
   c.exit = ExitKind.None;
   let block: Block | undefined;
-  for (;;) {
-    if (c.retired >= limit) return ExitKind.Budget;
-    if (c.irqLine && !c.irqMasked) return ExitKind.Irq;
-    block = undefined;
-    try {
-      block = t.blockAt(m, c.pc);
-      block.fn(c, m);
-    } catch (e) {
-      if (e === GUEST_EXCEPTION) {
-        // A fault in the middle of a block: c.pc is the faulting instruction.
-        if (block) c.retired += Math.max(0, (c.pc - block.va) / 4);
-        return c.exit;
+  let prev: Block | undefined;
+  try {
+    for (;;) {
+      if (c.retired >= limit) return ExitKind.Budget;
+      if (c.irqLine && !c.irqMasked) return ExitKind.Irq;
+      // Follow a chain link when the previous block has seen this successor
+      // under the current translation regime; else look the block up.
+      const pc = c.pc;
+      block = undefined;
+      if (prev !== undefined && prev.linkGen === m.generation) {
+        const n0 = prev.next0;
+        if (n0 !== undefined && n0.va === pc && n0.valid) block = n0;
+        else {
+          const n1 = prev.next1;
+          if (n1 !== undefined && n1.va === pc && n1.valid) block = n1;
+        }
       }
-      c.hostError = e instanceof Error ? `${e.message}` : String(e);
-      c.esr = 1 << 25;
-      c.exit = ExitKind.Undefined;
+      if (block === undefined) {
+        block = t.blockAt(m, pc);
+        if (prev !== undefined) {
+          if (prev.linkGen !== m.generation) {
+            prev.linkGen = m.generation;
+            prev.next0 = block;
+            prev.next1 = undefined;
+          } else {
+            prev.next1 = prev.next0;
+            prev.next0 = block;
+          }
+        }
+      }
+      block.fn(c, m);
+      if (c.exit !== ExitKind.None) return c.exit;
+      prev = block;
+    }
+  } catch (e) {
+    if (e === GUEST_EXCEPTION) {
+      // A fault inside a block (c.pc = the faulting instruction) or at fetch.
+      if (block !== undefined && c.pc >= block.va) c.retired += (c.pc - block.va) / 4;
       return c.exit;
     }
-    if (c.exit !== ExitKind.None) return c.exit;
+    c.hostError = e instanceof Error ? `${e.message}` : String(e);
+    c.esr = 1 << 25;
+    c.exit = ExitKind.Undefined;
+    return c.exit;
   }
 }

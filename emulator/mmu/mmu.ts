@@ -57,6 +57,8 @@ export class Mmu {
   /** Backing TLB: key = asid * 2^36 + vpage (asid 0x10000 for global entries). */
   private readonly backing = new Map<number, TlbEntry>();
   private currentAsid = -1;
+  /** Bumped whenever the fast TLB is flushed: cached VA->block links are stale then. */
+  generation = 0;
   readonly stats: TlbStats = { hits: 0, misses: 0, walks: 0, flushes: 0 };
 
   constructor(readonly bus: PhysicalBus, readonly cpu: CpuState) {
@@ -102,6 +104,7 @@ export class Mmu {
   }
 
   private flushFast(): void {
+    this.generation++;
     this.rTag.fill(NO_TAG);
     this.wTag.fill(NO_TAG);
     this.xTag.fill(NO_TAG);
