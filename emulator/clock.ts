@@ -56,22 +56,25 @@ export class VirtualClock {
   }
 
   /**
-   * Advance time to `now` (if later) and run, in order, every event due at or
-   * before it, including events scheduled by those callbacks. Returns how
-   * many ran.
+   * Run, in order, every event due at or before `until` (default: now),
+   * including events scheduled by those callbacks; each runs with the clock
+   * at its own due time (or now, if that is later). Afterwards the clock
+   * reads `until` if that is later than now. Returns how many ran.
    */
-  runDue(now = this.nowNs): number {
-    if (now > this.nowNs) this.nowNs = now;
+  runDue(until = this.nowNs): number {
     let n = 0;
     for (;;) {
       this.dropDone();
       const top = this.heap[0];
-      if (top === undefined || top.atNs > this.nowNs) return n;
+      if (top === undefined || top.atNs > Math.max(until, this.nowNs)) break;
       this.pop();
       top.done = true;
+      if (top.atNs > this.nowNs) this.nowNs = top.atNs;
       top.callback(this.nowNs);
       n++;
     }
+    if (until > this.nowNs) this.nowNs = until;
+    return n;
   }
 
   /** Number of pending (not cancelled) events. */
