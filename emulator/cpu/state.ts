@@ -52,6 +52,39 @@ export const FLAG_V = 0x10000000;
 export const INSNS_PER_NS = 1;
 export const INSNS_PER_COUNTER_TICK = 16;
 
+/** flagKind encoding for lazily computed NZCV (see CpuState.nzcv). */
+export const FLAGS_ADD = 1;
+export const FLAGS_SUB = 2;
+export const FLAGS_LOGIC = 3;
+export const FLAGS_32 = 4;
+export const FLAGS_CARRY = 8;
+
+/**
+ * NZCV of a recorded operation: ADD/ADDS-style (a + b [+ carry]), SUB-style
+ * (a - b [- (1 - carry)], C = no borrow) or logical (C = V = 0); operands
+ * unsigned, `r` the truncated result.
+ */
+export function computeNzcv(kind: number, ops: BigUint64Array): number {
+  const a = ops[0];
+  const b = ops[1];
+  const r = ops[2];
+  const carry = (kind & FLAGS_CARRY) !== 0 ? ops[3] : 0n;
+  const top = (kind & FLAGS_32) !== 0 ? 0x8000_0000n : 0x8000_0000_0000_0000n;
+  const lim = (kind & FLAGS_32) !== 0 ? 0xffff_ffffn : 0xffff_ffff_ffff_ffffn;
+  let f = ((r & top) !== 0n ? FLAG_N : 0) | (r === 0n ? FLAG_Z : 0);
+  switch (kind & 3) {
+    case FLAGS_ADD:
+      if (a + b + carry > lim) f |= FLAG_C;
+      if (((a ^ r) & (b ^ r) & top) !== 0n) f |= FLAG_V;
+      break;
+    case FLAGS_SUB:
+      if ((kind & FLAGS_CARRY) !== 0 ? a >= b + 1n - carry : a >= b) f |= FLAG_C;
+      if (((a ^ b) & (a ^ r) & top) !== 0n) f |= FLAG_V;
+      break;
+  }
+  return f >>> 0;
+}
+
 /** Exclusive monitor "no reservation" marker. */
 export const NO_EXCLUSIVE = -1;
 
@@ -63,8 +96,30 @@ export class CpuState {
   readonly xs: BigInt64Array;
   /** PC as a JS number: VAs are < 2^48, exact in a double. */
   pc = 0;
+  /**
+   * PSTATE.NZCV is kept lazily: translated code records the last
+   * flag-setting operation (kind in `flagKind`, operands in `flagOps`) and
+   * NZCV is computed only when read. flagKind 0 means `nzcvValue` holds it.
+   */
+  private nzcvValue = 0;
+  /** 0 = explicit; else FLAGS_ADD/SUB/LOGIC | FLAGS_32 | FLAGS_CARRY. */
+  flagKind = 0;
+  /** [a, b, result, carry-in] of the last flag-setting operation. */
+  readonly flagOps = new BigUint64Array(4);
+
   /** PSTATE.NZCV in bits 31..28 (the NZCV register's layout). */
-  nzcv = 0;
+  get nzcv(): number {
+    if (this.flagKind !== 0) {
+      this.nzcvValue = computeNzcv(this.flagKind, this.flagOps);
+      this.flagKind = 0;
+    }
+    return this.nzcvValue;
+  }
+
+  set nzcv(v: number) {
+    this.nzcvValue = v >>> 0;
+    this.flagKind = 0;
+  }
 
   /** V0..V31, 16 bytes each, little-endian lanes, with typed views. */
   readonly vbuf = new ArrayBuffer(32 * 16);
@@ -119,6 +174,8 @@ export class CpuState {
   exit: ExitKind = ExitKind.None;
   /** Retired instructions (drives virtual time). */
   retired = 0;
+  /** `retired` value at which the current runEl0 call stops (self-loops check it). */
+  runLimit = 0;
 
   constructor(id = 0) {
     this.id = id;

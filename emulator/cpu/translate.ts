@@ -144,6 +144,7 @@ export class Translator {
  */
 export function runEl0(t: Translator, c: CpuState, m: Mmu, budget: number): ExitKind {
   const limit = c.retired + budget;
+  c.runLimit = limit;
   c.exit = ExitKind.None;
   let block: Block | undefined;
   let prev: Block | undefined;
