@@ -110,6 +110,12 @@ export interface RunLimits {
   maxInsns?: number;
 }
 
+/**
+ * Why run() returned: "idle" = every CPU idle and no clock event pending
+ * (time does not advance further; new host input or a wake(i) is needed),
+ * "until" = limits.untilNs reached, "maxInsns" = limits.maxInsns reached,
+ * "stopped" = hooks.shouldStop() returned true.
+ */
 export type RunResult = "idle" | "until" | "maxInsns" | "stopped";
 
 /** Inspection figures. */
@@ -236,9 +242,13 @@ export class Machine {
 
   // --- CPU scheduling state --------------------------------------------------
 
-  /** CPU i waits for an interrupt: it runs again once its irqLine is high (or wake(i)). */
+  /**
+   * CPU i waits for an interrupt: it runs again once its irqLine is high (or
+   * wake(i)). No effect while its irqLine is already high: WFI does not wait
+   * when an interrupt is pending (the next runEl0 reports ExitKind.Irq).
+   */
   idle(i: number): void {
-    this.idleFlags[i] = true;
+    if (!this.cpus[i].state.irqLine) this.idleFlags[i] = true;
   }
 
   /** Make CPU i runnable again. */

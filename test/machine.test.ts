@@ -286,3 +286,25 @@ describe("machine: snapshots", () => {
     expect(seen).toEqual(["cpu1 30 50000"]);
   });
 });
+
+describe("machine: WFI with an interrupt already pending", () => {
+  it("does not sleep: the pending IRQ is taken at once", () => {
+    const m = new Machine({ cpus: 1, ramMiB: 16 });
+    gicInit(m, [30]);
+    m.cpus[0].state.pc = load(m, RAM_BASE + 0x1000, "wfi\n brk #0");
+    m.cpus[0].state.irqMasked = true; // PSTATE.I set: the IRQ stays pending at WFI
+    m.cpus[0].timer.phys.writeTval(0);
+    m.cpus[0].timer.phys.writeCtl(CTL_ENABLE);
+    expect(m.cpus[0].state.irqLine).toBe(true);
+    const log: string[] = [];
+    m.run({
+      onExit(i, exit) {
+        log.push(`${ExitKind[exit]} at ${m.cpuTimeNs(i)}`);
+        m.idle(i);
+        if (exit === ExitKind.Wfi) m.cpus[i].state.irqMasked = false;
+        else if (exit === ExitKind.Irq) m.cpus[i].timer.phys.writeCtl(0);
+      },
+    }, { untilNs: 1_000_000 });
+    expect(log).toEqual(["Wfi at 1", "Irq at 1", "Brk at 2"]);
+  });
+});
