@@ -1,0 +1,243 @@
+// The differential-test program: one static AArch64 ELF per batch of cases,
+// built by clang + lld, that runs the same way under qemu-aarch64 (Linux
+// user mode, the reference CPU) and on our emulator with translation off
+// (VA = PA; everything is linked inside our RAM window).
+//
+// Per case the program runs
+//   prologue   load X0-X30, SP, NZCV, FPCR, FPSR, V0-V31 from the case's
+//              input block (X30 carries the block's address and is loaded last)
+//   body       the case's code               [bodyStart, bodyEnd)
+//   epilogue   store the same state into the case's output block (X30 is
+//              parked in TPIDR_EL0 while X30 points at the block)
+// then falls into the next case. After the last case it writes the output
+// region (output blocks and scratch areas) to stdout (write, x8 = 64) and
+// exits (x8 = 93).
+//
+// A fault in a body (SIGILL, SIGSEGV, SIGBUS, SIGTRAP, SIGFPE) lands in a
+// handler on an alternate signal stack that records the signal and the
+// faulting PC in the current output block and jumps to the next case.
+//
+// State block layout (input and output blocks share it), byte offsets:
+//
+//      0 ..  247   X0..X30            (8 bytes each)
+//    248           SP
+//    256           NZCV               (bits 31:28)
+//    264           FPCR
+//    272           FPSR
+//    280           reserved
+//    288 ..  799   V0..V31            (16 bytes each, little-endian)
+//    800           signal number      (0: the body ran to its end)
+//    808           faulting PC
+//    816           resume address     (next case's prologue; output only)
+//    824           reserved
+//    832           end
+//
+// Data region layout: for each case, its output block followed by its scratch
+// area (SCRATCH_SIZE bytes, preset to the case's scratch bytes); after all
+// cases, the input blocks. Only the output region goes to stdout.
+
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const TEXT_BASE = 0x4001_0000;
+export const DATA_BASE = 0x4040_0000;
+export const ALTSTACK_SIZE = 0x10000;
+
+export const OFF_X = 0;
+export const OFF_SP = 248;
+export const OFF_NZCV = 256;
+export const OFF_FPCR = 264;
+export const OFF_FPSR = 272;
+export const OFF_V = 288;
+export const OFF_SIGNO = 800;
+export const OFF_FAULT_PC = 808;
+export const OFF_RESUME = 816;
+export const BLOCK_SIZE = 832;
+/** Bytes of scratch memory each case gets (16-byte aligned). */
+export const SCRATCH_SIZE = 1024;
+/** Bytes per case in the output region. */
+export const CASE_STRIDE = BLOCK_SIZE + SCRATCH_SIZE;
+
+/** One case's starting state, as the ELF loads it. */
+export interface StubCase {
+  /** GNU-syntax A64 source of the body (no branches out of it). */
+  asm: string;
+  /** The input block, BLOCK_SIZE bytes, already filled in. */
+  input: Uint8Array;
+  /** Initial scratch bytes (SCRATCH_SIZE). */
+  scratch: Uint8Array;
+}
+
+export interface BuiltStub {
+  /** Path of the linked ELF. */
+  elf: string;
+  /** Content hash the ELF is cached under. */
+  key: string;
+  /** Directory holding the ELF and its companions. */
+  dir: string;
+}
+
+/** Address of case `i`'s output block (its scratch area follows it). */
+export function outBlockAddr(i: number): number {
+  return DATA_BASE + i * CASE_STRIDE;
+}
+
+/** Address of case `i`'s scratch area. */
+export function scratchAddr(i: number): number {
+  return outBlockAddr(i) + BLOCK_SIZE;
+}
+
+function bytesDirective(b: Uint8Array): string {
+  const lines: string[] = [];
+  for (let o = 0; o < b.length; o += 8) {
+    // Little-endian quads keep the source short.
+    let v = 0n;
+    for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(b[o + k] ?? 0);
+    lines.push(`.quad 0x${v.toString(16)}`);
+  }
+  return lines.join("\n");
+}
+
+function prologue(i: number): string {
+  const l: string[] = [`case${i}:`];
+  // Publish the current output block for the signal handler (X0/X1 are loaded later).
+  l.push(`adrp x0, out${i}`, `add x0, x0, :lo12:out${i}`);
+  l.push("adrp x1, cur_out", "str x0, [x1, :lo12:cur_out]");
+  l.push(`adrp x30, in${i}`, `add x30, x30, :lo12:in${i}`);
+  for (let v = 0; v < 32; v += 2) l.push(`ldp q${v}, q${v + 1}, [x30, #${OFF_V + v * 16}]`);
+  l.push(`ldr x0, [x30, #${OFF_NZCV}]`, "msr nzcv, x0");
+  l.push(`ldr x0, [x30, #${OFF_FPCR}]`, "msr fpcr, x0");
+  l.push(`ldr x0, [x30, #${OFF_FPSR}]`, "msr fpsr, x0");
+  l.push(`ldr x0, [x30, #${OFF_SP}]`, "mov sp, x0");
+  for (let r = 0; r < 30; r += 2) l.push(`ldp x${r}, x${r + 1}, [x30, #${r * 8}]`);
+  l.push(`ldr x30, [x30, #${30 * 8}]`);
+  l.push(`body${i}:`);
+  return l.join("\n");
+}
+
+function epilogue(i: number): string {
+  const l: string[] = [`end${i}:`, "msr tpidr_el0, x30"];
+  l.push(`adrp x30, out${i}`, `add x30, x30, :lo12:out${i}`);
+  for (let r = 0; r < 30; r += 2) l.push(`stp x${r}, x${r + 1}, [x30, #${r * 8}]`);
+  l.push("mrs x0, tpidr_el0", `str x0, [x30, #${30 * 8}]`);
+  l.push("mov x0, sp", `str x0, [x30, #${OFF_SP}]`);
+  l.push("mrs x0, nzcv", `str x0, [x30, #${OFF_NZCV}]`);
+  l.push("mrs x0, fpcr", `str x0, [x30, #${OFF_FPCR}]`);
+  l.push("mrs x0, fpsr", `str x0, [x30, #${OFF_FPSR}]`);
+  for (let v = 0; v < 32; v += 2) l.push(`stp q${v}, q${v + 1}, [x30, #${OFF_V + v * 16}]`);
+  return l.join("\n");
+}
+
+// Linux arm64 numbers.
+const SYS_SIGALTSTACK = 132;
+const SYS_RT_SIGACTION = 134;
+const SYS_WRITE = 64;
+const SYS_EXIT = 93;
+const SYS_RT_SIGRETURN = 139;
+const SA_SIGINFO = 0x4;
+const SA_ONSTACK = 0x0800_0000;
+const SA_RESTORER = 0x0400_0000;
+const SA_NODEFER = 0x4000_0000;
+/** SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV. */
+const CAUGHT_SIGNALS = [4, 5, 7, 8, 11];
+/** Offset of uc_mcontext.pc in the arm64 ucontext (uc_mcontext at 176; fault_address, regs[31], sp, pc). */
+const UC_PC = 176 + 8 + 31 * 8 + 8;
+
+function runtime(n: number): string {
+  const sa = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_NODEFER;
+  const l: string[] = [
+    ".globl _start",
+    "_start:",
+    "adrp x0, altstack_desc", "add x0, x0, :lo12:altstack_desc", "mov x1, #0", `mov x8, #${SYS_SIGALTSTACK}`, "svc #0",
+  ];
+  for (const s of CAUGHT_SIGNALS) {
+    l.push(`mov x0, #${s}`, "adrp x1, sigact", "add x1, x1, :lo12:sigact", "mov x2, #0", "mov x3, #8", `mov x8, #${SYS_RT_SIGACTION}`, "svc #0");
+  }
+  l.push("b case0");
+  l.push(
+    "handler:", // x0 = signo, x2 = ucontext
+    "adrp x9, cur_out", "ldr x9, [x9, :lo12:cur_out]",
+    `str x0, [x9, #${OFF_SIGNO}]`,
+    `ldr x10, [x2, #${UC_PC}]`, `str x10, [x9, #${OFF_FAULT_PC}]`,
+    `ldr x10, [x9, #${OFF_RESUME}]`, "br x10",
+    "restorer:", `mov x8, #${SYS_RT_SIGRETURN}`, "svc #0",
+  );
+  l.push(
+    `case${n}:`,
+    "finish:",
+    "adrp x1, out_start", "add x1, x1, :lo12:out_start",
+    "adrp x2, out_end", "add x2, x2, :lo12:out_end", "sub x2, x2, x1",
+    "1:", "mov x0, #1", `mov x8, #${SYS_WRITE}`, "svc #0",
+    "cmp x0, #0", "b.le 2f", "add x1, x1, x0", "sub x2, x2, x0", "cbnz x2, 1b",
+    "2:", "mov x0, #0", `mov x8, #${SYS_EXIT}`, "svc #0",
+  );
+  l.push(
+    ".data", ".balign 16",
+    "altstack_desc:", ".quad altstack", ".word 0", ".word 0", `.quad ${ALTSTACK_SIZE}`,
+    "sigact:", ".quad handler", `.quad 0x${sa.toString(16)}`, ".quad restorer", ".quad 0",
+    "cur_out:", ".quad 0",
+    ".bss", ".balign 16", "altstack:", `.zero ${ALTSTACK_SIZE}`,
+  );
+  return l.join("\n");
+}
+
+/** The full assembly source of a batch. */
+export function stubSource(cases: StubCase[]): string {
+  const text: string[] = [".text", ".balign 4"];
+  cases.forEach((c, i) => {
+    text.push(prologue(i), c.asm, epilogue(i));
+  });
+  text.push("b finish");
+  const data: string[] = [".section .outdata, \"aw\"", ".balign 16", "out_start:"];
+  cases.forEach((c, i) => {
+    if (c.input.length !== BLOCK_SIZE || c.scratch.length !== SCRATCH_SIZE) throw new Error("stubSource: bad block sizes");
+    const out = new Uint8Array(BLOCK_SIZE);
+    data.push(`out${i}:`, bytesDirective(out.subarray(0, OFF_RESUME)), `.quad case${i + 1}`, ".quad 0");
+    data.push(`scratch${i}:`, bytesDirective(c.scratch));
+  });
+  data.push("out_end:", ".section .indata, \"aw\"", ".balign 16");
+  cases.forEach((c, i) => data.push(`in${i}:`, bytesDirective(c.input)));
+  return [...text, runtime(cases.length), ...data].join("\n") + "\n";
+}
+
+const LINKER_SCRIPT = `ENTRY(_start)
+SECTIONS {
+  . = 0x${TEXT_BASE.toString(16)};
+  .text : { *(.text*) }
+  . = 0x${DATA_BASE.toString(16)};
+  .outdata : { *(.outdata) }
+  .indata : { *(.indata) }
+  .data : { *(.data*) *(.rodata*) }
+  .bss : { *(.bss*) }
+  /DISCARD/ : { *(.comment) *(.note*) }
+}
+`;
+
+const CACHE = join(process.cwd(), "build", "diff-cache");
+
+/**
+ * Assemble and link `cases` into a static ELF, cached under build/diff-cache
+ * by the hash of the source. Throws (with clang's message) if a body does
+ * not assemble.
+ */
+export function buildStub(cases: StubCase[], march = "armv8.2-a+lse+crc+fp16"): BuiltStub {
+  const src = stubSource(cases);
+  const key = createHash("sha256").update(march + "\n" + LINKER_SCRIPT + src).digest("hex").slice(0, 24);
+  mkdirSync(CACHE, { recursive: true });
+  const elf = join(CACHE, key + ".elf");
+  if (!existsSync(elf)) {
+    const s = join(CACHE, key + ".s");
+    const ld = join(CACHE, key + ".ld");
+    writeFileSync(s, src);
+    writeFileSync(ld, LINKER_SCRIPT);
+    const tmp = elf + `.${process.pid}.tmp`;
+    execFileSync("clang", [
+      "--target=aarch64-linux-gnu", `-march=${march}`, "-nostdlib", "-static", "-fuse-ld=lld",
+      "-x", "assembler", s, `-Wl,-T,${ld}`, "-Wl,--no-relax", "-o", tmp,
+    ], { stdio: ["ignore", "ignore", "pipe"] });
+    renameSync(tmp, elf);
+  }
+  return { elf, key, dir: CACHE };
+}
