@@ -67,3 +67,35 @@ describe("SIMD-only FP element operations vs qemu", () => {
   }
   it("fcvtxn s0, d1 (round to odd)", () => compare("fcvtxn s0, d1", 64, (c) => fpu.fcvt(c, 64, 32, 0, 2, fpu.RO), true));
 });
+
+describe("estimates vs qemu", () => {
+  for (const size of [32, 64] as const) {
+    const r = size === 32 ? "s" : "d";
+    const extra = size === 32
+      ? [0x00400000n, 0x00200001n, 0x00000001n, 0x7e800000n, 0x7effffffn, 0x7f000000n, 0x3fffffffn, 0x3f7fffffn, 0x40800000n, 0xc0000000n, 0x00100000n]
+      : [0x0008000000000000n, 0x0004000000000001n, 0x0000000000000001n, 0x7fd0000000000000n, 0x7fcfffffffffffffn, 0x7fe0000000000000n, 0x3fffffffffffffffn, 0x3fefffffffffffffn, 0x4010000000000000n, 0xc000000000000000n, 0x0002000000000000n];
+    const run = (insn: string, fn: (c: CpuState, size: 32 | 64, d: number, n: number) => void): void => {
+      const vals = [...(size === 32 ? S : D), ...extra];
+      for (let i = 0; i < 64; i++) vals.push(size === 32 ? BigInt((0x3f800000 + i * 0x1fd11) >>> 0) : 0x3ff0000000000000n + BigInt(i) * 0x3fd1100000000n);
+      const cases: FpCase[] = [];
+      for (const fpcr of [0, RP, RM, 3 << 22, FZ, DN]) for (const a of vals) cases.push({ insn, fpcr, v: [0n, a, 0n, 0n] });
+      const ref = qemuRun(cases);
+      const bad: string[] = [];
+      cases.forEach((k, i) => {
+        const c = new CpuState(0);
+        c.vd[2] = k.v![1];
+        c.fpcr = k.fpcr!;
+        fn(c, size, 0, el(size, 1));
+        if (size === 32) c.vw[1] = 0;
+        c.vd[1] = 0n;
+        if ((c.vd[0] !== ref[i].v[0] || c.fpsr !== ref[i].fpsr) && bad.length < 10) {
+          bad.push(`${insn} fpcr=${k.fpcr!.toString(16)} a=${k.v![1].toString(16)}: ours ${c.vd[0].toString(16)}/${c.fpsr.toString(16)} qemu ${ref[i].v[0].toString(16)}/${ref[i].fpsr.toString(16)}`);
+        }
+      });
+      expect(bad).toEqual([]);
+    };
+    it(`frecpe ${r}`, () => run(`frecpe ${r}0, ${r}1`, fpu.frecpe));
+    it(`frsqrte ${r}`, () => run(`frsqrte ${r}0, ${r}1`, fpu.frsqrte));
+    it(`frecpx ${r}`, () => run(`frecpx ${r}0, ${r}1`, fpu.frecpx));
+  }
+});

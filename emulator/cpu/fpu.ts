@@ -26,7 +26,7 @@
 
 import type { CpuState } from "./state.js";
 import {
-  exactAdd, F32, F64, Fmt, fmtOf, FpSize, FpType, fpcrRounding, FPCR_FZ, FPSR_DZC, FPSR_IOC, FPSR_IXC,
+  exactAdd, F32, F64, Fmt, fmtOf, FpSize, FpType, fpcrRounding, FPCR_FZ, FPSR_DZC, FPSR_IOC, FPSR_IXC, FPSR_OFC, FPSR_UFC,
   infBits, isNaN_, isqrt, bitLength, processNaN, processNaNs, readBits, RA, RM, RN, RO, RP, roundPack,
   roundSigned, Rounding, RZ, signedMant, unpack, Unpacked, writeBits, zeroBits,
 } from "./fpu_core.js";
@@ -643,4 +643,122 @@ export function fixedToFp(c: CpuState, size: FpSize, d: number, value: bigint, i
   }
   const f = size === 32 ? F32 : F64;
   writeBits(c, size, d, v === 0n ? 0n : roundPack(c, f, v < 0n ? 1 : 0, v < 0n ? -v : v, -fbits, rm));
+}
+
+// --- Estimates (FRECPE, FRSQRTE, FRECPX) -----------------------------------------------
+
+/** RecipEstimate: a = 9-bit scaled operand in [256, 511] -> 9-bit estimate of 1/a. */
+function recipEstimate(a: number): number {
+  const b = Math.floor(2 ** 19 / (a * 2 + 1));
+  return (b + 1) >> 1;
+}
+
+/** RecipSqrtEstimate: a in [128, 511] -> 9-bit estimate of 1/sqrt(a). */
+function recipSqrtEstimate(a: number): number {
+  const x = a < 256 ? a * 2 + 1 : ((a >> 1) << 1) * 2 + 2;
+  let b = 512;
+  while (x * (b + 1) * (b + 1) < 2 ** 28) b++;
+  return (b + 1) >> 1;
+}
+
+/** The operand's fraction as 52 bits (single fractions padded) and its biased exponent. */
+function fractionAndExp(f: Fmt, bits: bigint): [bigint, number] {
+  const frac = (bits & f.fracMask) << BigInt(52 - f.F);
+  return [frac, Number((bits >> BigInt(f.F)) & ((1n << BigInt(f.E)) - 1n))];
+}
+
+/**
+ * FPRecipEstimate (FRECPE): element d = an 8-bit-accurate estimate of 1/n.
+ * Zero gives infinity (DZC); tiny operands overflow by rounding mode;
+ * under FZ, huge operands give zero (UFC).
+ */
+export function frecpe(c: CpuState, size: FpSize, d: number, n: number): void {
+  const f = fmtOf(size);
+  const bits = readBits(c, size, n);
+  const u = unpack(c, f, bits);
+  let r: bigint;
+  const v = isNaN_(u) ? 0 : Math.abs(num(u));
+  if (isNaN_(u)) r = processNaN(c, f, u);
+  else if (u.type === FpType.Inf) r = zeroBits(f, u.sign);
+  else if (u.type === FpType.Zero) {
+    c.fpsr |= FPSR_DZC;
+    r = infBits(f, u.sign);
+  } else if (v < 2 ** (size === 32 ? -128 : -1024)) {
+    const rm = fpcrRounding(c);
+    const toInf = rm === RN || (rm === RP && u.sign === 0) || (rm === RM && u.sign === 1);
+    r = toInf ? infBits(f, u.sign) : zeroBits(f, u.sign) | f.maxNormalBits;
+    c.fpsr |= FPSR_OFC | FPSR_IXC;
+  } else if ((c.fpcr & FPCR_FZ) !== 0 && v >= 2 ** (size === 32 ? 126 : 1022)) {
+    r = zeroBits(f, u.sign);
+    c.fpsr |= FPSR_UFC;
+  } else {
+    let [frac, exp] = fractionAndExp(f, bits);
+    if (exp === 0) {
+      if ((frac >> 51n) === 0n) {
+        exp = -1;
+        frac = (frac << 2n) & ((1n << 52n) - 1n);
+      } else frac = (frac << 1n) & ((1n << 52n) - 1n);
+    }
+    const scaled = 256 + Number(frac >> 44n);
+    let resultExp = (size === 32 ? 253 : 2045) - exp;
+    const est = recipEstimate(scaled);
+    let rf = BigInt(est & 0xff) << 44n;
+    if (resultExp === 0) rf = (1n << 51n) | (rf >> 1n);
+    else if (resultExp === -1) {
+      rf = (1n << 50n) | (rf >> 2n);
+      resultExp = 0;
+    }
+    r = zeroBits(f, u.sign) | (BigInt(resultExp) << BigInt(f.F)) | (rf >> BigInt(52 - f.F));
+  }
+  writeBits(c, size, d, r);
+}
+
+/**
+ * FPRSqrtEstimate (FRSQRTE): element d = an 8-bit-accurate estimate of
+ * 1/sqrt(n). Zero gives infinity (DZC), negative operands the default NaN (IOC).
+ */
+export function frsqrte(c: CpuState, size: FpSize, d: number, n: number): void {
+  const f = fmtOf(size);
+  const bits = readBits(c, size, n);
+  const u = unpack(c, f, bits);
+  let r: bigint;
+  if (isNaN_(u)) r = processNaN(c, f, u);
+  else if (u.type === FpType.Zero) {
+    c.fpsr |= FPSR_DZC;
+    r = infBits(f, u.sign);
+  } else if (u.sign) {
+    c.fpsr |= FPSR_IOC;
+    r = f.defaultNaN;
+  } else if (u.type === FpType.Inf) r = 0n;
+  else {
+    let [frac, exp] = fractionAndExp(f, bits);
+    if (exp === 0) {
+      while ((frac >> 51n) === 0n) {
+        frac <<= 1n;
+        exp--;
+      }
+      frac = (frac << 1n) & ((1n << 52n) - 1n);
+    }
+    const scaled = (exp & 1) === 0 ? 256 + Number(frac >> 44n) : 128 + Number(frac >> 45n); // [0.5, 1) or [0.25, 0.5)
+    const resultExp = Math.floor(((size === 32 ? 380 : 3068) - exp) / 2);
+    const est = recipSqrtEstimate(scaled);
+    r = (BigInt(resultExp) << BigInt(f.F)) | (BigInt(est & 0xff) << BigInt(f.F - 8));
+  }
+  writeBits(c, size, d, r);
+}
+
+/** FPRecpX (FRECPX): element d = n with its exponent inverted and fraction cleared. */
+export function frecpx(c: CpuState, size: FpSize, d: number, n: number): void {
+  const f = fmtOf(size);
+  const bits = readBits(c, size, n);
+  const u = unpack(c, f, bits);
+  let r: bigint;
+  if (isNaN_(u)) r = processNaN(c, f, u);
+  else {
+    const expMask = (1n << BigInt(f.E)) - 1n;
+    const exp = (bits >> BigInt(f.F)) & expMask;
+    const inv = exp === 0n ? expMask - 1n : ~exp & expMask;
+    r = zeroBits(f, u.sign) | (inv << BigInt(f.F));
+  }
+  writeBits(c, size, d, r);
 }
