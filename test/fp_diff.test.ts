@@ -134,6 +134,31 @@ describe("fused multiply-add vs qemu", () => {
   }
 });
 
+describe("fused multiply-add: addends that cancel the product", () => {
+  const f64 = new Float64Array(1), u64 = new BigUint64Array(f64.buffer);
+  const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+  const asD = (b: bigint): number => ((u64[0] = b), f64[0]);
+  const bitsD = (x: number): bigint => ((f64[0] = x), u64[0]);
+  const asS = (b: bigint): number => ((u32[0] = Number(b)), f32[0]);
+  const bitsS = (x: number): bigint => ((f32[0] = x), BigInt(u32[0]));
+  for (const size of [32, 64] as const) {
+    it(`fmsub/fmadd ${size === 32 ? "S" : "D"} with a = +-round(n*m) and neighbours`, () => {
+      const r = size === 32 ? "s" : "d";
+      const xs = randomValues(size, 300, 4242n + BigInt(size));
+      const cases: FpCase[] = [];
+      for (let i = 0; i + 1 < xs.length; i += 2) {
+        const p = size === 32 ? bitsS(Math.fround(asS(xs[i]) * asS(xs[i + 1]))) : bitsD(asD(xs[i]) * asD(xs[i + 1]));
+        for (const a of [p, p + 1n, p - 1n]) {
+          const fpcr = [0, RP, RM, RZ][i % 4];
+          cases.push({ insn: `fmsub ${r}0, ${r}1, ${r}2, ${r}3`, fpcr, v: [JUNK, reg(size, xs[i]), reg(size, xs[i + 1]), reg(size, a)] });
+          cases.push({ insn: `fnmadd ${r}0, ${r}1, ${r}2, ${r}3`, fpcr: 0, v: [JUNK, reg(size, xs[i]), reg(size, xs[i + 1]), reg(size, a)] });
+        }
+      }
+      check(cases);
+    });
+  }
+});
+
 describe("compares and selects vs qemu", () => {
   for (const size of [32, 64] as const) {
     const r = size === 32 ? "s" : "d";

@@ -11,6 +11,19 @@
 // scalar destination afterwards (operands are read before `d` is written,
 // so d may alias n or m). Nothing here throws or faults.
 //
+// Operations (element indices d, n, m, a; `size` 32 | 64):
+//   fadd fsub fmul fmulx fnmul fdiv fabd fmax fmin fmaxnm fminnm (c,size,d,n,m)
+//   fmuladd(c,size,d,a,n,m,negateProduct,negateAddend)  fused, one rounding
+//   frecps frsqrts (c,size,d,n,m)   fsqrt fabs fneg frecpe frsqrte frecpx (c,size,d,n)
+//   frint(c,size,d,n,rmode,exact)   fcvt(c,from,to,d,n,rmode?)
+//   fcompare(c,size,n,m,signalling) -> NZCV;  fcmeq fcmge fcmgt facge facgt
+//     (c,size,d,n,m) write an all-ones/zero mask; for compares an index < 0
+//     stands for the constant +0.0
+//   fpToFixed(c,size,n,intSize,unsigned,fbits,rmode) -> bigint bit pattern
+//   fixedToFp(c,size,d,value: bigint,intSize,unsigned,fbits,rmode?)
+//   rmode: RN RP RM RZ (FPCR.RMode values), RA (ties away), RO (round to
+//   odd), or FPCR_ROUNDING (-1) for FPCR.RMode.
+//
 // Every operation honours FPCR.DN (default NaN), FPCR.FZ (flush denormal
 // inputs with IDC, denormal outputs with UFC), FPCR.RMode (or an explicit
 // rounding), and ORs the cumulative FPSR.{IOC,DZC,OFC,UFC,IXC,IDC} flags.
@@ -323,11 +336,78 @@ export function fabd(c: CpuState, size: FpSize, d: number, n: number, m: number)
  * flip too): FMADD (f,f), FMSUB (t,f), FNMADD (t,t), FNMSUB (f,t).
  */
 export function fmuladd(c: CpuState, size: FpSize, d: number, a: number, n: number, m: number, negateProduct: boolean, negateAddend: boolean): void {
+  if (mulAddFast(c, size, d, negateAddend ? -val(c, size, a) : val(c, size, a), negateProduct ? -val(c, size, n) : val(c, size, n), val(c, size, m))) return;
   const f = fmtOf(size);
   const ua = unpack(c, f, readBits(c, size, a) ^ (negateAddend ? f.signBit : 0n));
   const u1 = unpack(c, f, readBits(c, size, n) ^ (negateProduct ? f.signBit : 0n));
   const u2 = unpack(c, f, readBits(c, size, m));
   writeBits(c, size, d, mulAddOp(c, f, ua, u1, u2, fpcrRounding(c)));
+}
+
+// Scratch for reading a double's low significand bit and stepping by one ulp.
+const SCRATCH_F = new Float64Array(1);
+const SCRATCH_W = new Uint32Array(SCRATCH_F.buffer);
+
+/**
+ * x + y rounded to odd (Boldo-Melquiond): the nearest double toward zero,
+ * with its last bit forced to 1 when the sum is inexact. Sets `oddInexact`.
+ */
+let oddInexact = false;
+function addRoundOdd(x: number, y: number): number {
+  const z = x + y;
+  const bb = z - x;
+  const err = x - (z - bb) + (y - bb);
+  oddInexact = err !== 0;
+  if (err === 0) return z;
+  SCRATCH_F[0] = z;
+  if ((SCRATCH_W[0] & 1) === 1) return z;
+  // z was rounded to nearest with an even last bit: step one ulp toward the
+  // exact value (toward err), which gives the odd neighbour on that side.
+  const towardMagnitude = (err > 0) === (z > 0);
+  const lo = SCRATCH_W[0];
+  if (towardMagnitude) {
+    SCRATCH_W[0] = lo + 1; // even -> odd: no carry into the high word
+  } else if (lo !== 0) {
+    SCRATCH_W[0] = lo - 1;
+  } else {
+    SCRATCH_W[0] = 0xffffffff;
+    SCRATCH_W[1] -= 1;
+  }
+  return SCRATCH_F[0];
+}
+
+/**
+ * Fused a + n*m for ordinary operands in round-to-nearest: exact product by
+ * TwoProduct (single: exact in a double), exact partial sums by TwoSum, the
+ * tail rounded to odd, then one final rounding. False: use the exact path.
+ */
+function mulAddFast(c: CpuState, size: FpSize, d: number, a: number, x: number, y: number): boolean {
+  if (!fastOk(c, size, x, y) || !fastOk(c, size, a, a)) return false;
+  if (size === 32) {
+    const p = x * y; // exact: 24x24-bit product
+    const s = addRoundOdd(p, a); // 53 >= 24 + 2: the odd rounding is innocuous
+    const r = Math.fround(s);
+    return putSingle(c, d, r, oddInexact || r !== s);
+  }
+  const ax = Math.abs(x), ay = Math.abs(y), aa = Math.abs(a);
+  if (!(ax >= MIN_NORMAL64 && ax < HUGE64 && ay >= MIN_NORMAL64 && ay < HUGE64 && aa < HUGE64)) return false;
+  if (a !== 0 && aa < TINY64) return false;
+  const uh = x * y;
+  if (!(Math.abs(uh) > TINY64)) return false;
+  const ul = twoProductError(x, y, uh);
+  const th = a + uh; // TwoSum(a, uh)
+  const bb = th - a;
+  const tl = a - (th - bb) + (uh - bb);
+  const v = addRoundOdd(tl, ul);
+  const vInexact = oddInexact;
+  const r = th + v;
+  const ar = Math.abs(r);
+  if (!(ar > TINY64 && ar < HUGE64)) return false;
+  const b2 = r - th;
+  const e2 = th - (r - b2) + (v - b2);
+  if (vInexact || e2 !== 0) c.fpsr |= FPSR_IXC;
+  c.vf64[d] = r;
+  return true;
 }
 
 function mulAddOp(c: CpuState, f: Fmt, ua: Unpacked, u1: Unpacked, u2: Unpacked, rm: Rounding): bigint {
