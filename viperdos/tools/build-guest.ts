@@ -178,7 +178,7 @@ export function buildGuest(o: GuestBuildOptions): string {
   mkdirSync(GUEST_OUT, { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   run(
-    [...flags, "-nostdlib", "-static", "-no-pie", "-fuse-ld=lld", "-Wl,--gc-sections", "-Wl,--build-id=none", ...sources, ...objs, "-o", tmp],
+    [...flags, "-nostdlib", "-static", "-fuse-ld=lld", "-Wl,--gc-sections", "-Wl,--build-id=none", ...sources, ...objs, "-o", tmp],
     `building ${o.name}`,
   );
   renameSync(tmp, out);
@@ -211,5 +211,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
 
 /** llvm-objdump -d of a built guest program (to name an instruction from a fault report). */
 export function disassemble(elf: string): string {
-  return execFileSync("llvm-objdump", ["-d", "--no-show-raw-insn", elf], { encoding: "utf8", maxBuffer: 64 << 20 });
+  return execFileSync("llvm-objdump", ["-d", "--mattr=+v8.2a,+lse,+crc,+rcpc,+fullfp16", elf], { encoding: "utf8", maxBuffer: 64 << 20 });
 }
