@@ -85,6 +85,8 @@ export interface CaseDiff {
 
 export interface DiffResult {
   compared: number;
+  /** Cases in which qemu took a signal (a well-formed random case should not). */
+  qemuFaults: number;
   diffs: CaseDiff[];
   /** Readable text of all differences ("" when none). */
   report: string;
@@ -383,7 +385,7 @@ function formatReport(diffs: CaseDiff[], limit = 50): string {
  * and UNDEFINED, is reported in the result.
  */
 export function diffBatch(cases: DiffCase[], opts: DiffOptions = {}): DiffResult {
-  if (cases.length === 0) return { compared: 0, diffs: [], report: "", qemu: new Uint8Array(0), ours: new Uint8Array(0) };
+  if (cases.length === 0) return { compared: 0, qemuFaults: 0, diffs: [], report: "", qemu: new Uint8Array(0), ours: new Uint8Array(0) };
   const inputs = cases.map((c, i) => inputBlock(c.init, i));
   const stubCases: StubCase[] = cases.map((c, i) => ({ asm: c.asm, input: inputs[i], scratch: scratchBytes(c.init) }));
   const stub = buildStub(stubCases, opts.march);
@@ -399,7 +401,10 @@ export function diffBatch(cases: DiffCase[], opts: DiffOptions = {}): DiffResult
     if (fields.length > 0) diffs.push({ index: i, asm: c.asm, disasm: [], fields });
   });
   for (const d of diffs.slice(0, 50)) d.disasm = disassemble(stub.elf, sym(elf, `body${d.index}`), sym(elf, `end${d.index}`));
-  return { compared: cases.length, diffs, report: formatReport(diffs), qemu, ours };
+  const qd = new DataView(qemu.buffer, qemu.byteOffset, qemu.byteLength);
+  let qemuFaults = 0;
+  for (let i = 0; i < cases.length; i++) if (qd.getBigUint64(i * CASE_STRIDE + OFF_SIGNO, true) !== 0n) qemuFaults++;
+  return { compared: cases.length, qemuFaults, diffs, report: formatReport(diffs), qemu, ours };
 }
 
 /** diffBatch of one case. */

@@ -1,0 +1,90 @@
+// Instruction classes for the random differential tester, and the drawing
+// of complete cases (instruction words plus a random starting state) from
+// a seed, so any failure reproduces from (class, seed, count).
+
+import { Rng } from "../../emulator/rng.js";
+import type { DiffCase, InitState } from "../support/diff.js";
+import { SCRATCH_SIZE } from "../support/stub.js";
+import { DP_IMM, DP_REG } from "./dp.js";
+import { FP } from "./fp.js";
+import { LDST } from "./ldst.js";
+import { SIMD } from "./simd.js";
+import { Insn, Template } from "./template.js";
+import { fpVector, interestingU64, intVector } from "./values.js";
+
+export interface InsnClass {
+  name: string;
+  templates: Template[];
+  /** Randomise FPCR (rounding mode, FZ, DN, AHP) and seed V registers with FP values. */
+  fp: boolean;
+}
+
+export const CLASSES: InsnClass[] = [
+  { name: "dp_imm", templates: DP_IMM, fp: false },
+  { name: "dp_reg", templates: DP_REG, fp: false },
+  { name: "ldst", templates: LDST, fp: false },
+  { name: "fp", templates: FP, fp: true },
+  { name: "simd", templates: SIMD, fp: true },
+];
+
+const FPCR_AHP = 1 << 26;
+const FPCR_DN = 1 << 25;
+const FPCR_FZ = 1 << 24;
+const FPSR_CUMULATIVE = [0, 1, 2, 3, 4, 7, 27]; // IOC DZC OFC UFC IXC IDC QC
+
+function randomFpcr(r: Rng): number {
+  let v = r.nextInt(4) << 22; // RMode
+  if (r.nextInt(3) === 0) v |= FPCR_FZ;
+  if (r.nextInt(3) === 0) v |= FPCR_DN;
+  if (r.nextInt(5) === 0) v |= FPCR_AHP;
+  return v;
+}
+
+function randomFpsr(r: Rng): number {
+  if (r.nextInt(4) !== 0) return 0;
+  let v = 0;
+  for (const b of FPSR_CUMULATIVE) if (r.nextInt(2)) v |= 1 << b;
+  return v >>> 0;
+}
+
+/** A random starting state suited to `insn`. */
+function initFor(r: Rng, cls: InsnClass, insn: Insn): InitState {
+  const x = Array.from({ length: 31 }, () => interestingU64(r));
+  const v = Array.from({ length: 32 }, () => {
+    if (!cls.fp) return intVector(r);
+    const kinds = ["h", "s", "d"] as const;
+    const kind = insn.fp && r.nextInt(4) !== 0 ? insn.fp : kinds[r.nextInt(3)];
+    return fpVector(r, kind);
+  });
+  const scratch = new Uint8Array(SCRATCH_SIZE);
+  r.fill(scratch);
+  const init: InitState = {
+    x,
+    v,
+    nzcv: r.nextInt(16) << 28,
+    fpcr: cls.fp ? randomFpcr(r) : 0,
+    fpsr: randomFpsr(r),
+    scratch,
+  };
+  for (const { reg, value } of insn.regs ?? []) x[reg] = value;
+  if (insn.base) init.scratchRegs = [insn.base];
+  return init;
+}
+
+function hex32(w: number): string {
+  return "0x" + (w >>> 0).toString(16).padStart(8, "0");
+}
+
+/** Draw `count` cases of class `cls` from `seed` (same arguments, same cases). */
+export function drawCases(cls: InsnClass, count: number, seed: number): (DiffCase & { template: string })[] {
+  const r = new Rng(seed);
+  const out: (DiffCase & { template: string })[] = [];
+  while (out.length < count) {
+    const t = cls.templates[r.nextInt(cls.templates.length)];
+    const insn = t.draw(r);
+    if (!insn) throw new Error(`drawCases: template ${t.name} of ${cls.name} refuses every draw`);
+    const words = [insn.word, ...(insn.more ?? [])];
+    out.push({ asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"), init: initFor(r, cls, insn), template: t.name });
+  }
+  return out;
+}
