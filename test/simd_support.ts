@@ -5,6 +5,7 @@
 import { expect } from "vitest";
 import { runAsm, SnippetRun } from "./support/snippet.js";
 import { CpuState, ExitKind } from "../emulator/cpu/state.js";
+import type { PhysicalBus } from "../emulator/bus.js";
 
 export const M64 = 0xffff_ffff_ffff_ffffn;
 export const M128 = (1n << 128n) - 1n;
@@ -57,10 +58,11 @@ export function values(count: number, seed = 1n): bigint[] {
 }
 
 /** Run `asm` with V registers preset ({reg: value}); expects the snippet to reach its BRK. */
-export function runV(asm: string, regs: Record<number, bigint>, setup?: (c: CpuState) => void): SnippetRun {
-  const r = runAsm(asm, (c) => {
+export function runV(asm: string, regs: Record<number, bigint>, setup?: (c: CpuState) => void, setupBus?: (bus: PhysicalBus) => void): SnippetRun {
+  const r = runAsm(asm, (c, bus) => {
     for (const [n, v] of Object.entries(regs)) setV(c, Number(n), v);
     setup?.(c);
+    setupBus?.(bus);
   });
   expect(r.cpu.hostError).toBeUndefined();
   expect(ExitKind[r.exit], `exit at pc 0x${r.cpu.pc.toString(16)} for ${asm}`).toBe("Brk");
