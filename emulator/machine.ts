@@ -28,9 +28,10 @@
 // - CPU i's view of time (CNTVCT_EL0, its timers' counter) is the clock
 //   plus its progress in the current round, so it never goes backwards.
 //   Interactions between CPUs inside one round (an SGI, a shared counter)
-//   may be skewed by up to one quantum, identically on every run; so may a
-//   clock event scheduled during a round for a time inside that round (it
-//   runs at the round's end).
+//   may be skewed by up to one quantum, identically on every run. A clock
+//   event the kernel schedules during a round for a time inside it ends the
+//   round at that time for the CPUs still to run; CPUs that already ran past
+//   it see it late (by less than a quantum) and carry the excess.
 // - A CPU marked idle (the kernel calls idle(i) on ExitKind.Wfi or when it
 //   has nothing to run) executes nothing until its irqLine is high (checked
 //   at its turn in each round). When every CPU is idle the clock jumps
@@ -158,6 +159,8 @@ export class Machine {
   private readonly retiredMark: number[];
   private readonly idleFlags: boolean[];
   private lastRan = -1;
+  /** Length of the current round in ns (may shrink during it, see runRound). */
+  private roundLen = 0;
   private rounds = 0;
   private idleSkippedNs = 0;
   private readonly exitCounts: number[];
@@ -302,8 +305,9 @@ export class Machine {
       let len = this.quantumNs;
       if (next !== undefined) len = Math.min(len, next - now);
       if (limits.untilNs !== undefined) len = Math.min(len, limits.untilNs - now);
-      len = Math.max(1, len);
-      const stopped = this.runRound(hooks, len);
+      this.roundLen = Math.max(1, len);
+      const stopped = this.runRound(hooks);
+      len = this.roundLen;
       this.rounds++;
       if (stopped) {
         // End the partial round at the furthest point any CPU reached in it.
@@ -316,8 +320,13 @@ export class Machine {
     }
   }
 
-  /** One round of `len` ns; returns true if hooks.shouldStop asked to stop. */
-  private runRound(hooks: RunHooks, len: number): boolean {
+  /**
+   * One round of `roundLen` ns; returns true if hooks.shouldStop asked to
+   * stop. A clock event scheduled by the kernel during the round for a time
+   * inside it shortens the round, so it runs on time for the CPUs still to
+   * run (CPUs that already went past it carry the excess).
+   */
+  private runRound(hooks: RunHooks): boolean {
     for (let i = 0; i < this.cpus.length; i++) {
       const cpu = this.cpus[i];
       const c = cpu.state;
@@ -326,8 +335,8 @@ export class Machine {
         this.idleFlags[i] = false;
       }
       this.switchTo(i);
-      while (!this.idleFlags[i] && this.progress[i] < len) {
-        const budget = Math.ceil((len - this.progress[i]) * INSNS_PER_NS);
+      while (!this.idleFlags[i] && this.progress[i] < this.roundLen) {
+        const budget = Math.ceil((this.roundLen - this.progress[i]) * INSNS_PER_NS);
         this.retiredMark[i] = c.retired;
         const exit = runEl0(this.translator, c, cpu.mmu, budget);
         const ran = (c.retired - this.retiredMark[i]) / INSNS_PER_NS;
@@ -339,6 +348,8 @@ export class Machine {
         this.setCurrentCpu(i);
         hooks.onExit(i, exit);
         if (ran === 0 && this.progress[i] === before) this.progress[i] += MIN_EXIT_NS;
+        const next = this.clock.nextEventNs();
+        if (next !== undefined) this.roundLen = Math.min(this.roundLen, Math.max(1, next - this.clock.now()));
         if (hooks.shouldStop?.()) return true;
       }
     }

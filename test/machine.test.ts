@@ -308,3 +308,68 @@ describe("machine: WFI with an interrupt already pending", () => {
     expect(log).toEqual(["Wfi at 1", "Irq at 1", "Brk at 2"]);
   });
 });
+
+describe("machine: short timers set during a round", () => {
+  it("a timer armed by the kernel for inside the current round fires on time", () => {
+    const m = new Machine({ cpus: 1, ramMiB: 16 });
+    gicInit(m, [30]);
+    m.cpus[0].state.pc = load(m, RAM_BASE + 0x1000, "svc #0\n 1: b 1b");
+    const log: string[] = [];
+    m.run({
+      onExit(i, exit) {
+        if (exit === ExitKind.Svc) {
+          m.cpus[i].timer.phys.writeTval(100); // 1600 ns from this CPU's now
+          m.cpus[i].timer.phys.writeCtl(CTL_ENABLE);
+          log.push(`armed at tick ${m.counter(i)}`);
+        } else if (exit === ExitKind.Irq) {
+          const iar = m.bus.read32(GICC_BASE + GICC.IAR);
+          log.push(`irq ${iar} at tick ${m.counter(i)}`);
+          m.cpus[i].timer.phys.writeCtl(0);
+          m.bus.write32(GICC_BASE + GICC.EOIR, iar);
+        }
+      },
+    }, { untilNs: 50_000 });
+    expect(log).toEqual(["armed at tick 0", "irq 30 at tick 100"]);
+  });
+});
+
+describe("machine: device interrupt wiring", () => {
+  it("routes PL011 (33) and PL031 (34) to the GIC and their target CPU", () => {
+    const m = new Machine({ cpus: 2, ramMiB: 16, rtcEpochSeconds: 10 });
+    m.bus.write32(GICD_BASE + GICD.CTLR, 1);
+    m.bus.write32(GICD_BASE + GICD.ISENABLER + 4, (1 << 1) | (1 << 2) | (1 << 16));
+    m.bus.write32(GICD_BASE + GICD.ITARGETSR + 32, 0x02020202); // INTIDs 32-35 -> CPU 1
+    m.setCurrentCpu(1);
+    m.bus.write32(GICC_BASE + GICC.CTLR, 1);
+    m.bus.write32(GICC_BASE + GICC.PMR, 0xff);
+    // UART RX interrupt.
+    m.bus.write32(UART_BASE + 0x30, 0x301);
+    m.bus.write32(UART_BASE + 0x38, 1 << 4);
+    m.uart.pushInput("z");
+    expect(m.cpus.map((c) => c.state.irqLine)).toEqual([false, true]);
+    expect(m.bus.read32(GICC_BASE + GICC.IAR)).toBe(33);
+    m.bus.read32(UART_BASE); // reading the byte clears RX
+    m.bus.write32(GICC_BASE + GICC.EOIR, 33);
+    expect(m.cpus[1].state.irqLine).toBe(false);
+    // RTC match two seconds from now, reached by idling.
+    m.bus.write32(0x0901_0000 + 0x04, 12);
+    m.bus.write32(0x0901_0000 + 0x10, 1);
+    const code = load(m, RAM_BASE + 0x1000, WFI_LOOP);
+    for (const c of m.cpus) c.state.pc = code;
+    const seen: string[] = [];
+    const result = m.run({
+      onExit(i, exit) {
+        if (exit === ExitKind.Irq) {
+          const iar = m.bus.read32(GICC_BASE + GICC.IAR);
+          seen.push(`cpu${i} ${iar} at ${m.rtc.seconds()} s`);
+          m.bus.write32(0x0901_0000 + 0x1c, 1); // RTCICR
+          m.bus.write32(GICC_BASE + GICC.EOIR, iar);
+        }
+        m.idle(i);
+      },
+    }, { untilNs: 5_000_000_000 });
+    expect(result).toBe("idle"); // nothing left to happen after the match
+    expect(seen).toEqual(["cpu1 34 at 12 s"]);
+    expect(m.now()).toBeLessThan(2_100_000_000);
+  });
+});
