@@ -124,6 +124,31 @@ export function narrow(c: CpuState, esz: number, part: number, srcSigned: boolea
   commit(c, d, part === 1 ? 16 : 8);
 }
 
+/**
+ * ADDHN/SUBHN (and RADDHN/RSUBHN when `round`): the high half of each
+ * double-width Vn[i] +/- Vm[i] lands in half `part` of Vd (esz = narrow size).
+ */
+export function narrowHigh(c: CpuState, esz: number, part: number, d: number, n: number, m: number, sub: boolean, round: boolean): void {
+  const keepLow = part === 1 ? c.vd[2 * d] : 0n;
+  clearScratch();
+  sd[0] = keepLow;
+  const lanes = 8 >> esz;
+  const bits = 8 << esz;
+  for (let i = 0; i < lanes; i++) {
+    if (esz === 2) {
+      const a = get64(c, n, i, false), b = get64(c, m, i, false);
+      const v = BigInt.asUintN(64, sub ? a - b : a + b) + (round ? 1n << 31n : 0n);
+      put(part * lanes + i, 2, Number((v >> 32n) & 0xffffffffn));
+    } else {
+      const a = getU(c, n, i, esz + 1), b = getU(c, m, i, esz + 1);
+      const wide = 2 ** (2 * bits);
+      const v = (((sub ? a - b : a + b) % wide) + wide) % wide + (round ? 2 ** (bits - 1) : 0);
+      put(part * lanes + i, esz, Math.floor(v / 2 ** bits));
+    }
+  }
+  commit(c, d, part === 1 ? 16 : 8);
+}
+
 /** Across-lanes reductions (Arm ARM C4.1.95, "Advanced SIMD across lanes"). */
 export const enum Across {
   AddV = 0,

@@ -220,6 +220,14 @@ export function emitFpMisc(b: BlockBuilder, insn: number, scalar: boolean): bool
       if (scalar) return false;
       lanes(f.rd, (D, N) => `${h(f.u ? F.fneg : F.fabs)}(c, ${size}, ${D}, ${N});`);
       return true;
+    case 0b0_1_11101:
+    case 0b1_1_11101:
+      lanes(f.rd, (D, N) => `${h(f.u ? F.frsqrte : F.frecpe)}(c, ${size}, ${D}, ${N});`);
+      return true;
+    case 0b0_1_11111:
+      if (!scalar) return false;
+      lanes(f.rd, (D, N) => `${h(F.frecpx)}(c, ${size}, ${D}, ${N});`);
+      return true;
     case 0b1_1_11111:
       if (scalar) return false;
       lanes(f.rd, (D, N) => `${h(F.fsqrt)}(c, ${size}, ${D}, ${N});`);

@@ -12,7 +12,7 @@ import type { BlockBuilder } from "../builder.js";
 import { bits } from "./table.js";
 import { call, fields, VIEW_BY_ESZ, zeroUpper } from "./simd_emit.js";
 import { LaneOp, OPS, UNOPS, UnaryOp } from "./simd_ops.js";
-import { Across, across, long3, misc2, narrow, NarrowSat, pair3, pairLong, rev, same3, ShiftImm, shiftImm, widenShift } from "./simd_drivers.js";
+import { Across, across, long3, misc2, narrow, narrowHigh, NarrowSat, pair3, pairLong, rev, same3, ShiftImm, shiftImm, widenShift } from "./simd_drivers.js";
 import { emitFp3Same, emitFpAcross, emitFpByElement, emitFpFixed, emitFpMisc } from "./simd_fparith.js";
 
 // --- Three same --------------------------------------------------------------------
@@ -53,6 +53,10 @@ const SAME3: Record<number, Same3> = {
   0b1_00111: s3("CMHS", OPS.CMGE, "U", true, "d"),
   0b0_01000: s3("SSHL", OPS.SHL, "U", true, "d"),
   0b1_01000: s3("USHL", OPS.SHL, "U", true, "d"),
+  0b0_01001: s3("SQSHL", OPS.QSHL, "U", true, "any"),
+  0b1_01001: s3("UQSHL", OPS.QSHL, "U", true, "any"),
+  0b0_01011: s3("SQRSHL", OPS.QRSHL, "U", true, "any"),
+  0b1_01011: s3("UQRSHL", OPS.QRSHL, "U", true, "any"),
   0b0_01010: s3("SRSHL", OPS.RSHL, "U", true, "d"),
   0b1_01010: s3("URSHL", OPS.RSHL, "U", true, "d"),
   0b0_01100: s3("SMAX", OPS.MAX, "U", false, "none"),
@@ -70,6 +74,7 @@ const SAME3: Record<number, Same3> = {
   0b0_10010: s3("MLA", OPS.MLA, "u", false, "none", { inline: "mla" }),
   0b1_10010: s3("MLS", OPS.MLS, "u", false, "none", { inline: "mls" }),
   0b0_10011: s3("MUL", OPS.MUL, "u", false, "none", { inline: "*" }),
+  0b1_10011: s3("PMUL", OPS.PMUL, "u", false, "none"),
   0b0_10100: s3("SMAXP", OPS.MAX, "U", false, "none", { pair: true }),
   0b1_10100: s3("UMAXP", OPS.MAX, "U", false, "none", { pair: true }),
   0b0_10101: s3("SMINP", OPS.MIN, "U", false, "none", { pair: true }),
@@ -124,6 +129,7 @@ export function emitSame3(b: BlockBuilder, insn: number): boolean {
   const e = SAME3[(f.u << 5) | opcode];
   if (!e) return false;
   if (f.size === 3 && (!e.d64 || f.q === 0)) return false;
+  if (e.op === OPS.PMUL && f.size !== 0) return false;
   const signed = e.sign === "s" || (e.sign === "U" && f.u === 0);
   if (e.inline && !e.pair) emitInline(b, e.inline, f.size, f.bytes, f.rd, f.rn, f.rm);
   else if (e.pair) call(b, pair3, [e.op, f.size, f.bytes, signed, f.rd, f.rn, f.rm]);
@@ -294,7 +300,20 @@ const DIFF: Record<number, { op: LaneOp; wide: boolean }> = {
 /** Advanced SIMD three different: 0 Q U 01110 size 1 Rm opcode 00 Rn Rd (the "2" forms when Q = 1). */
 export function emitDiff3(b: BlockBuilder, insn: number): boolean {
   const f = fields(insn);
-  const e = DIFF[bits(insn, 12, 4)];
+  const opcode = bits(insn, 12, 4);
+  if (opcode === 0b0100 || opcode === 0b0110) {
+    // ADDHN/RADDHN/SUBHN/RSUBHN: high halves of wide sums/differences.
+    if (f.size === 3) return false;
+    call(b, narrowHigh, [f.size, f.q, f.rd, f.rn, f.rm, opcode === 0b0110, f.u === 1]);
+    return true;
+  }
+  if (opcode === 0b1110) {
+    // PMULL (8B -> 8H only; the 1Q form is the crypto extension).
+    if (f.size !== 0 || f.u === 1) return false;
+    call(b, long3, [OPS.PMUL, 0, f.q, false, f.rd, f.rn, f.rm, false, -1]);
+    return true;
+  }
+  const e = DIFF[opcode];
   if (!e || f.size === 3) return false;
   call(b, long3, [e.op, f.size, f.q, f.u === 0, f.rd, f.rn, f.rm, e.wide, -1]);
   return true;

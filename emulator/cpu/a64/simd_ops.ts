@@ -37,6 +37,24 @@ function shiftB(a: bigint, s: number, round: boolean): bigint {
   return round ? (a + (1n << (r - 1n))) >> r : a >> r;
 }
 
+/** Saturating shift by a signed register amount (SQSHL/UQSHL/SQRSHL/UQRSHL): left shifts saturate. */
+function qshiftN(a: number, s: number, bits: number, round: boolean, signed: boolean): number {
+  if (s >= 0) return a === 0 ? 0 : sat(a * 2 ** Math.min(s, 64), bits, signed);
+  return shiftN(a, s, bits, round);
+}
+
+function qshiftB(a: bigint, s: number, round: boolean, signed: boolean): bigint {
+  if (s >= 0) return a === 0n ? 0n : sat64(a << BigInt(Math.min(s, 80)), 64, signed);
+  return shiftB(a, s, round);
+}
+
+/** Carry-less (polynomial) product of two 8-bit values (PMUL, PMULL). */
+function clmul8(a: number, b: number): number {
+  let r = 0;
+  for (let i = 0; i < 8; i++) if ((b >> i) & 1) r ^= a << i;
+  return r;
+}
+
 const absN = (v: number) => (v < 0 ? -v : v);
 const absB = (v: bigint) => (v < 0n ? -v : v);
 
@@ -62,6 +80,9 @@ export const OPS = {
   // The shift amount is the signed low byte of the Vm lane, whatever its size.
   SHL: { n: (a, b, bits) => shiftN(a, (b << 24) >> 24, bits, false), b: (a, b) => shiftB(a, Number(BigInt.asIntN(8, b)), false) } as LaneOp,
   RSHL: { n: (a, b, bits) => shiftN(a, (b << 24) >> 24, bits, true), b: (a, b) => shiftB(a, Number(BigInt.asIntN(8, b)), true) } as LaneOp,
+  QSHL: { n: (a, b, bits, _acc, sg) => qshiftN(a, (b << 24) >> 24, bits, false, sg), b: (a, b, _acc, sg) => qshiftB(a, Number(BigInt.asIntN(8, b)), false, sg) } as LaneOp,
+  QRSHL: { n: (a, b, bits, _acc, sg) => qshiftN(a, (b << 24) >> 24, bits, true, sg), b: (a, b, _acc, sg) => qshiftB(a, Number(BigInt.asIntN(8, b)), true, sg) } as LaneOp,
+  PMUL: { n: (a, b) => clmul8(a, b), b: () => 0n } as LaneOp,
 } satisfies Record<string, LaneOp>;
 
 function clzN(a: number, bits: number): number {
