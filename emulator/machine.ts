@@ -128,6 +128,7 @@ export interface MachineCounters {
   retired: number[];
   exits: number[];
   idle: boolean[];
+  online: boolean[];
 }
 
 export interface MachineState {
@@ -135,6 +136,7 @@ export interface MachineState {
   rng: ReturnType<Rng["saveState"]>;
   progress: number[];
   idle: boolean[];
+  online: boolean[];
   gic: GicState;
   timers: GenericTimerState[];
   uart: Pl011State;
@@ -158,6 +160,8 @@ export class Machine {
   /** cpu.retired when progress was last brought up to date. */
   private readonly retiredMark: number[];
   private readonly idleFlags: boolean[];
+  /** Powered-on CPUs (PSCI CPU_ON / CPU_OFF); all are on at construction. */
+  private readonly online: boolean[];
   private lastRan = -1;
   /** Length of the current round in ns (may shrink during it, see runRound). */
   private roundLen = 0;
@@ -176,6 +180,7 @@ export class Machine {
     this.progress = new Array<number>(n).fill(0);
     this.retiredMark = new Array<number>(n).fill(0);
     this.idleFlags = new Array<boolean>(n).fill(false);
+    this.online = new Array<boolean>(n).fill(true);
     this.exitCounts = new Array<number>(n).fill(0);
 
     const states = Array.from({ length: n }, (_, i) => new CpuState(i));
@@ -263,6 +268,24 @@ export class Machine {
     return this.idleFlags[i];
   }
 
+  /**
+   * Power CPU i off (PSCI CPU_OFF, or secondaries held at boot): it never
+   * runs, even with an interrupt pending, until powerOn(i).
+   */
+  powerOff(i: number): void {
+    this.online[i] = false;
+  }
+
+  /** Power CPU i on (PSCI CPU_ON): runnable from its current PC in the next round. */
+  powerOn(i: number): void {
+    this.online[i] = true;
+    this.idleFlags[i] = false;
+  }
+
+  isOnline(i: number): boolean {
+    return this.online[i];
+  }
+
   /** Select the GIC bank (and CPU interface) used by bus accesses. */
   setCurrentCpu(i: number): void {
     this.gic.currentCpu = i;
@@ -291,10 +314,10 @@ export class Machine {
       const now = this.clock.now();
       if (limits.untilNs !== undefined && now >= limits.untilNs) return "until";
       if (limits.maxInsns !== undefined && executed() >= limits.maxInsns) return "maxInsns";
-      for (let i = 0; i < this.cpus.length; i++) if (this.idleFlags[i] && this.cpus[i].state.irqLine) this.idleFlags[i] = false;
+      for (let i = 0; i < this.cpus.length; i++) if (this.idleFlags[i] && this.online[i] && this.cpus[i].state.irqLine) this.idleFlags[i] = false;
 
       const next = this.clock.nextEventNs();
-      if (this.idleFlags.every((f) => f)) {
+      if (this.idleFlags.every((f, i) => f || !this.online[i])) {
         if (next === undefined) return "idle";
         const to = limits.untilNs !== undefined ? Math.min(next, limits.untilNs) : next;
         this.idleSkippedNs += to - now;
@@ -330,6 +353,7 @@ export class Machine {
     for (let i = 0; i < this.cpus.length; i++) {
       const cpu = this.cpus[i];
       const c = cpu.state;
+      if (!this.online[i]) continue;
       if (this.idleFlags[i]) {
         if (!c.irqLine) continue;
         this.idleFlags[i] = false;
@@ -372,6 +396,7 @@ export class Machine {
       retired: this.cpus.map((c) => c.state.retired),
       exits: [...this.exitCounts],
       idle: [...this.idleFlags],
+      online: [...this.online],
     };
   }
 
@@ -387,6 +412,7 @@ export class Machine {
       rng: this.rng.saveState(),
       progress: [...this.progress],
       idle: [...this.idleFlags],
+      online: [...this.online],
       gic: this.gic.saveState(),
       timers: this.cpus.map((c) => c.timer.saveState()),
       uart: this.uart.saveState(),
@@ -402,6 +428,7 @@ export class Machine {
     this.rng.loadState(st.rng);
     st.progress.forEach((p, i) => { this.progress[i] = p; this.retiredMark[i] = this.cpus[i].state.retired; });
     st.idle.forEach((f, i) => { this.idleFlags[i] = f; });
+    st.online.forEach((f, i) => { this.online[i] = f; });
     this.gic.loadState(st.gic);
     st.timers.forEach((t, i) => this.cpus[i].timer.loadState(t));
     this.uart.loadState(st.uart);

@@ -373,3 +373,27 @@ describe("machine: device interrupt wiring", () => {
     expect(m.now()).toBeLessThan(2_100_000_000);
   });
 });
+
+describe("machine: CPU power", () => {
+  it("an offline CPU never runs, even with an IRQ pending, until powered on", () => {
+    const m = new Machine({ cpus: 2, ramMiB: 16 });
+    gicInit(m, [1]);
+    const code = load(m, RAM_BASE + 0x1000, "add x0, x0, #1\n brk #0");
+    for (const c of m.cpus) c.state.pc = code;
+    m.powerOff(1);
+    m.gic.sendSgi(0, 1, 0b10);
+    expect(m.cpus[1].state.irqLine).toBe(true);
+    const onExit = (i: number, exit: ExitKind) => {
+      if (exit === ExitKind.Irq) {
+        m.setCurrentCpu(i);
+        m.bus.write32(GICC_BASE + GICC.EOIR, m.bus.read32(GICC_BASE + GICC.IAR));
+      } else m.idle(i);
+    };
+    expect(m.run({ onExit })).toBe("idle");
+    expect(m.cpus.map((c) => c.state.x[0])).toEqual([1n, 0n]);
+    m.powerOn(1);
+    expect(m.run({ onExit })).toBe("idle");
+    expect(m.cpus.map((c) => c.state.x[0])).toEqual([1n, 1n]);
+    expect(m.cpus[1].state.irqLine).toBe(false);
+  });
+});

@@ -26,6 +26,9 @@ export const VIRTIO_MMIO_SLOT_SIZE = 0x200;
 
 export const VIRTIO_F_VERSION_1 = 1n << 32n;
 export const VIRTIO_F_EVENT_IDX = 1n << 29n;
+export const VIRTIO_F_INDIRECT_DESC = 1n << 28n;
+/** Ring features the transport implements for every device (virtqueue.ts). */
+export const TRANSPORT_FEATURES = VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX | VIRTIO_F_INDIRECT_DESC;
 
 /** Device status bits (virtio 1.x section 2.1). */
 export const STATUS = { ACKNOWLEDGE: 1, DRIVER: 2, DRIVER_OK: 4, FEATURES_OK: 8, DEVICE_NEEDS_RESET: 0x40, FAILED: 0x80 } as const;
@@ -45,8 +48,8 @@ export const VIRTIO_MMIO = {
 /**
  * A virtio device model behind the transport.
  * - deviceId: virtio device type (1 net, 2 block, 4 entropy, 18 input, ...).
- * - features: device-specific feature bits offered (VERSION_1 and EVENT_IDX
- *   are added by the transport).
+ * - features: device-specific feature bits offered (VERSION_1, EVENT_IDX
+ *   and INDIRECT_DESC are added by the transport).
  * - config: the device configuration space (read at 0x100; the transport
  *   bumps ConfigGeneration when the backend calls ctx.configChanged()).
  * - queueCount / queueNumMax: queues and the largest ring size per queue.
@@ -139,9 +142,9 @@ export class VirtioMmio implements MmioDevice, VirtioContext {
     this.raise(INT_CONFIG_CHANGE);
   }
 
-  /** Offered features: the backend's plus VERSION_1 and EVENT_IDX. */
+  /** Offered features: the backend's plus TRANSPORT_FEATURES. */
   offeredFeatures(): bigint {
-    return (this.backendRef?.features ?? 0n) | VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX;
+    return (this.backendRef?.features ?? 0n) | TRANSPORT_FEATURES;
   }
 
   private needsReset(reason: string): void {

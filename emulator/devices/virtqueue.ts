@@ -8,6 +8,9 @@
 //   device area (used ring), 4-byte aligned
 //     u16 flags (NO_NOTIFY 1) | u16 idx | {u32 id, u32 len} ring[num] | u16 avail_event
 //
+// Indirect tables (VIRTIO_F_INDIRECT_DESC) are followed whether or not the
+// feature was negotiated (lenient).
+//
 // Robustness: nothing the guest writes can make this module throw. A bad
 // ring address, a head or next index out of range, a chain longer than the
 // table (a loop), a nested or malformed indirect table, a buffer outside RAM
@@ -164,7 +167,7 @@ export class Virtqueue {
       if (flags & VIRTQ_DESC_F_INDIRECT) {
         if (indirect) return this.bad("nested indirect table");
         if (flags & VIRTQ_DESC_F_NEXT) return this.bad("indirect descriptor with NEXT");
-        if (len === 0 || len % 16 !== 0 || addr % 16 !== 0 || !this.bus.isRam(addr, len)) return this.bad("bad indirect table");
+        if (len === 0 || len % 16 !== 0 || !this.bus.isRam(addr, len)) return this.bad("bad indirect table");
         indirect = true;
         table = addr;
         size = len / 16;
