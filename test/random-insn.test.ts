@@ -5,6 +5,7 @@
 //   RANDOM_INSN_COUNT    encodings per class (default 2000)
 //   RANDOM_INSN_SEED     seed (default 1); a failure reproduces with the same seed and count
 //   RANDOM_INSN_CLASSES  comma-separated subset of classes to run
+//   RANDOM_INSN_MODE     "direct" (default: bodies alone) or "full" (our CPU also runs the stub's prologue/epilogue)
 //
 // Every class runs and prints a summary line; only the classes in CHECKED
 // must show zero differences (a class joins CHECKED once its implementation
@@ -19,11 +20,12 @@ import { CLASSES } from "./random/index.js";
 import { drawCases } from "./random/index.js";
 
 /** Classes whose differences fail the test. */
-const CHECKED = new Set<string>(["dp_imm", "dp_reg", "ldst"]);
+const CHECKED = new Set<string>(["dp_imm", "dp_reg", "ldst", "seq", "simd_ldst"]);
 
 const COUNT = Number(process.env.RANDOM_INSN_COUNT ?? 2000);
 const SEED = Number(process.env.RANDOM_INSN_SEED ?? 1);
 const ONLY = process.env.RANDOM_INSN_CLASSES?.split(",").map((s) => s.trim());
+const MODE = process.env.RANDOM_INSN_MODE === "full" ? "full" : "direct";
 const BATCH = 300;
 const REPORT_DIR = join(process.cwd(), "build", "random-insn");
 
@@ -43,7 +45,7 @@ describe("random instructions vs qemu-aarch64", () => {
       let qemuFaults = 0;
       for (let start = 0; start < cases.length; start += BATCH) {
         const batch = cases.slice(start, start + BATCH);
-        const r = diffBatch(batch);
+        const r = diffBatch(batch, { mode: MODE });
         qemuFaults += r.qemuFaults;
         for (const d of r.diffs) diffs.push({ ...d, index: d.index + start, template: batch[d.index].template });
         if (r.report) reports.push(`--- cases ${start}..${start + batch.length - 1} (indices within the batch)\n${r.report}`);

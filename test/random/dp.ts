@@ -59,3 +59,11 @@ export const DP_REG: Template[] = [
     },
   }),
 ];
+
+// Forward branches that skip exactly one instruction (imm = 2 words), used
+// inside instruction sequences to exercise conditions on deferred flags.
+export const SKIP_BRANCHES: Template[] = [
+  tpl("B.cond_skip", "0101010 0 0000000000000000010 0 cccc"),
+  tpl("CBZ/CBNZ_skip", "s 011010 o 0000000000000000010 ttttt"),
+  tpl("TBZ/TBNZ_skip", "b 011011 o bbbbb 00000000000010 ttttt"),
+];

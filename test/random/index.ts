@@ -5,16 +5,21 @@
 import { Rng } from "../../emulator/rng.js";
 import type { DiffCase, InitState } from "../support/diff.js";
 import { SCRATCH_SIZE } from "../support/stub.js";
-import { DP_IMM, DP_REG } from "./dp.js";
+import { DP_IMM, DP_REG, SKIP_BRANCHES } from "./dp.js";
 import { FP } from "./fp.js";
 import { LDST } from "./ldst.js";
-import { SIMD } from "./simd.js";
+import { SIMD, SIMD_SCALAR } from "./simd.js";
+import { SIMD_LDST } from "./simd_ldst.js";
 import { Insn, Template } from "./template.js";
 import { fpVector, interestingU64, intVector } from "./values.js";
 
 export interface InsnClass {
   name: string;
   templates: Template[];
+  /** Bodies of this many instructions (default 1); multi-instruction bodies also draw from `skips`. */
+  length?: [number, number];
+  /** One-instruction forward skips mixed into sequences (never the last instruction). */
+  skips?: Template[];
   /** Randomise FPCR (rounding mode, FZ, DN, AHP) and seed V registers with FP values. */
   fp: boolean;
 }
@@ -25,6 +30,10 @@ export const CLASSES: InsnClass[] = [
   { name: "ldst", templates: LDST, fp: false },
   { name: "fp", templates: FP, fp: true },
   { name: "simd", templates: SIMD, fp: true },
+  { name: "simd_scalar", templates: SIMD_SCALAR, fp: true },
+  { name: "simd_ldst", templates: SIMD_LDST, fp: false },
+  // Sequences of flag setters and flag users (with forward skips): deferred NZCV across instructions.
+  { name: "seq", templates: [...DP_IMM, ...DP_REG], fp: false, length: [2, 6], skips: SKIP_BRANCHES },
 ];
 
 const FPCR_AHP = 1 << 26;
@@ -79,12 +88,24 @@ function hex32(w: number): string {
 export function drawCases(cls: InsnClass, count: number, seed: number): (DiffCase & { template: string })[] {
   const r = new Rng(seed);
   const out: (DiffCase & { template: string })[] = [];
-  while (out.length < count) {
-    const t = cls.templates[r.nextInt(cls.templates.length)];
+  const drawFrom = (list: Template[]): Insn => {
+    const t = list[r.nextInt(list.length)];
     const insn = t.draw(r);
     if (!insn) throw new Error(`drawCases: template ${t.name} of ${cls.name} refuses every draw`);
-    const words = [insn.word, ...(insn.more ?? [])];
-    out.push({ asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"), init: initFor(r, cls, insn), template: t.name });
+    return insn;
+  };
+  while (out.length < count) {
+    const [lo, hi] = cls.length ?? [1, 1];
+    const n = lo + r.nextInt(hi - lo + 1);
+    const insns: Insn[] = [];
+    for (let k = 0; k < n; k++) {
+      const skip = cls.skips && k < n - 1 && r.nextInt(4) === 0;
+      insns.push(drawFrom(skip ? cls.skips! : cls.templates));
+    }
+    // Sequences carry no memory operands, so only the first instruction's needs apply.
+    const words = insns.flatMap((i) => [i.word, ...(i.more ?? [])]);
+    const name = insns.map((i) => i.name).join(" ; ");
+    out.push({ asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"), init: initFor(r, cls, insns[0]), template: n === 1 ? name : `seq${n}` });
   }
   return out;
 }

@@ -69,7 +69,7 @@ export const LDST: Template[] = [
   tpl("LDR_literal", "oo 011 V 00 iiiiiiiiiiiiiiiiiii ttttt", {
     // Backwards into this case's own prologue: the same bytes on both sides
     // (our direct mode patches the word after the body, so never look forward).
-    f: { i: (r) => between(r, -40, -1) & 0x7ffff },
+    f: { i: (r) => between(r, -40, -4) & 0x7ffff }, // at least 16 bytes back: a Q load must end before the body
     ok: (f) => !(f.V && f.o === 3),
   }),
   tpl("LDP/STP", "oo 101 V 0 ii L kkkkkkk uuuuu bbbbb ttttt", {
@@ -119,4 +119,25 @@ export const LDST: Template[] = [
       insn.more = [((f.s << 30) | (0b001000 << 24) | (w << 16) | (o0 << 15) | (31 << 10) | (f.b << 5) | u) >>> 0];
     },
   }),
+  // LDXP/LDAXP then STXP/STLXP (pairs of W or X registers, naturally aligned at the base).
+  tpl("LDXP+STXP", "1 s 001000 0 1 1 11111 o uuuuu bbbbb ttttt", {
+    ok: (f) => f.t !== f.u && f.t !== 31 && f.u !== 31 && f.t !== f.b && f.u !== f.b,
+    finish: (insn, f, r) => {
+      atBase(insn, f);
+      let w = 0;
+      do w = r.nextInt(31); while (w === f.b || w === f.t || w === f.u);
+      const t = r.nextInt(32);
+      const t2 = r.nextInt(32);
+      const o0 = r.nextInt(2);
+      // STXP Ws, Rt, Rt2, [Rn]: 1 sz 001000 0 0 1 Rs o0 Rt2 Rn Rt (Ws must differ from Rt, Rt2, Rn)
+      const word = (1 << 31) | (f.s << 30) | (0b001000 << 24) | (1 << 21) | (w << 16) | (o0 << 15) | (t2 << 10) | (f.b << 5) | t;
+      if (w === t || w === t2) return finishRetry(insn);
+      insn.more = [word >>> 0];
+    },
+  }),
 ];
+
+/** A pair whose second half could not be drawn validly degrades to the first instruction alone. */
+function finishRetry(insn: Insn): void {
+  insn.more = [];
+}

@@ -120,3 +120,94 @@ export const SIMD: Template[] = [
     finish: vfp,
   }),
 ];
+
+// --- Scalar forms (Arm ARM "Advanced SIMD scalar ...") -------------------------------
+
+// Scalar three-same integer: opcode -> allowed sizes (bitmask over size 0..3).
+const SCALAR_SAME: Record<number, number> = {
+  0b00001: 0xf, 0b00101: 0xf, 0b01001: 0xf, 0b01011: 0xf, // SQADD/UQADD, SQSUB/UQSUB, SQSHL/UQSHL, SQRSHL/UQRSHL
+  0b00110: 0x8, 0b00111: 0x8, 0b01000: 0x8, 0b01010: 0x8, 0b10000: 0x8, 0b10001: 0x8, // CMxx, SSHL, SRSHL, ADD/SUB, CMTST/CMEQ
+  0b10110: 0x6, // SQDMULH/SQRDMULH
+};
+
+// Scalar FP three-same by U:a:opcode.
+const SCALAR_FP_SAME = [
+  [0, 0, 0b11011], [0, 0, 0b11100], [0, 0, 0b11111], [0, 1, 0b11111], [1, 0, 0b11100], [1, 0, 0b11101],
+  [1, 1, 0b11010], [1, 1, 0b11100], [1, 1, 0b11101],
+].map(([u, a, o]) => (u << 6) | (a << 5) | o);
+
+// Scalar FP two-register misc by U:a:opcode (FCVTXN handled separately).
+const SCALAR_FP_MISC = [
+  0b11010, 0b11011, 0b11100, 0b11101,
+].flatMap((o) => [o, 64 | o]).concat(
+  [0b01100, 0b01101, 0b11010, 0b11011, 0b11101].flatMap((o) => [32 | o, 96 | o]),
+  [32 | 0b01110, 32 | 0b11111],
+);
+
+function scalarMiscOk(f: Fields): boolean {
+  switch (f.o) {
+    case 0b00111: return true; // SQABS/SQNEG
+    case 0b01000: case 0b01001: case 0b01011: return f.z === 3; // CMGT/CMGE/CMEQ/CMLE #0, ABS/NEG
+    case 0b01010: return f.U === 0 && f.z === 3; // CMLT #0
+    case 0b10100: return f.z !== 3; // SQXTN/UQXTN
+    case 0b10010: return f.U === 1 && f.z !== 3; // SQXTUN
+    default: return false;
+  }
+}
+
+function scalarShiftOk(f: Fields): boolean {
+  if (f.h === 0) return false;
+  switch (f.o) {
+    case 0b00000: case 0b00010: case 0b00100: case 0b00110: return f.h >= 8; // SSHR SSRA SRSHR SRSRA
+    case 0b01010: return f.h >= 8; // SHL / SLI
+    case 0b01000: return f.U === 1 && f.h >= 8; // SRI
+    case 0b01110: return true; // SQSHL/UQSHL #imm
+    case 0b01100: return f.U === 1; // SQSHLU
+    case 0b10010: case 0b10011: return f.h < 8; // SQSHRN/SQRSHRN
+    case 0b10000: case 0b10001: return f.U === 1 && f.h < 8; // SQSHRUN/SQRSHRUN
+    case 0b11100: case 0b11111: return f.h >= 4; // SCVTF/UCVTF, FCVTZS/FCVTZU (fixed point, S or D)
+    default: return false;
+  }
+}
+
+// By-element integer ops by U:opcode.
+const ELEM_INT = new Set([0b01000, 0b10000, 0b10100, 0b01010, 0b11010, 0b00010, 0b10010, 0b00110, 0b10110, 0b01100, 0b01101, 0b01011, 0b00011, 0b00111]);
+const ELEM_FP = new Set([0b00001, 0b00101, 0b01001, 0b11001]);
+
+export const SIMD_SCALAR: Template[] = [
+  tpl("scalar_3same_int", "01 U 11110 zz 1 mmmmm ooooo 1 nnnnn ddddd", {
+    f: { o: Object.keys(SCALAR_SAME).map(Number) },
+    ok: (f) => ((SCALAR_SAME[f.o] >> f.z) & 1) === 1,
+  }),
+  tpl("scalar_3same_fp", "01 U 11110 a z 1 mmmmm ooooo 1 nnnnn ddddd", {
+    f: { o: [0b11010, 0b11011, 0b11100, 0b11101, 0b11111] },
+    ok: (f) => SCALAR_FP_SAME.includes((f.U << 6) | (f.a << 5) | f.o),
+    finish: vfp,
+  }),
+  tpl("scalar_2misc_int", "01 U 11110 zz 10000 ooooo 10 nnnnn ddddd", { ok: scalarMiscOk }),
+  tpl("scalar_2misc_fp", "01 U 11110 a z 10000 ooooo 10 nnnnn ddddd", {
+    f: { o: [0b01100, 0b01101, 0b01110, 0b10110, 0b11010, 0b11011, 0b11100, 0b11101, 0b11111] },
+    ok: (f) => {
+      if (f.o === 0b10110) return f.U === 1 && f.a === 0 && f.z === 1; // FCVTXN
+      return SCALAR_FP_MISC.includes((f.U << 6) | (f.a << 5) | f.o);
+    },
+    finish: vfp,
+  }),
+  tpl("scalar_pairwise", "01 U 11110 zz 11000 ooooo 10 nnnnn ddddd", {
+    f: { o: [0b11011, 0b01100, 0b01101, 0b01111] },
+    ok: (f) => (f.o === 0b11011 ? f.U === 0 && f.z === 3 : f.U === 1 && (f.o !== 0b01101 || f.z < 2)),
+    finish: (insn, f) => { insn.fp = f.z & 1 ? "d" : "s"; },
+  }),
+  tpl("scalar_shift_imm", "01 U 111110 hhhh bbb ooooo 1 nnnnn ddddd", {
+    f: { o: [0, 2, 4, 6, 8, 10, 12, 14, 16, 17, 18, 19, 28, 31] },
+    ok: scalarShiftOk,
+  }),
+  tpl("scalar_DUP", "01 0 11110000 iiiii 0 0000 1 nnnnn ddddd", { ok: (f) => (f.i & 15) !== 0 }),
+  tpl("by_element_int", "0 Q U 01111 zz L M mmmm oooo H 0 nnnnn ddddd", {
+    ok: (f) => (f.z === 1 || f.z === 2) && ELEM_INT.has((f.U << 4) | f.o),
+  }),
+  tpl("by_element_fp", "0 Q U 01111 1 z L M mmmm oooo H 0 nnnnn ddddd", {
+    ok: (f) => ELEM_FP.has((f.U << 4) | f.o) && (f.z === 0 || (f.L === 0 && f.Q === 1)),
+    finish: vfp,
+  }),
+];
