@@ -14,6 +14,13 @@
 import { describe, expect, it } from "vitest";
 import { diffBatch, DiffCase, InitState, SCRATCH_SIZE } from "./support/diff.js";
 import { scratchAddr } from "./support/stub.js";
+import { assemble } from "./support/asm.js";
+
+/** `asm` with the 5-bit register field at `lo` replaced (forms the assembler refuses as UNPREDICTABLE). */
+function patched(asm: string, lo: number, value: number): string {
+  const w = assemble(asm, "armv8.1-a")[0];
+  return `.inst 0x${(((w & ~(31 << lo)) | (value << lo)) >>> 0).toString(16)} // ${asm}, field ${lo} = ${value}`;
+}
 
 /** Deterministic xorshift64* stream, so the cached qemu run stays valid. */
 function rng(seed: bigint): () => bigint {
@@ -207,6 +214,30 @@ describe("loads and stores vs qemu-aarch64", () => {
     bodies.push("casp x8, x9, x10, x11, [x1]", "ldp x8, x9, [x1]\ncaspal x8, x9, x10, x11, [x1]");
     bodies.push("casp w8, w9, w10, w11, [x1]", "ldp w8, w9, [x1]\ncaspl w8, w9, w10, w11, [x1]");
     const r = diffBatch(cases(bodies, 7000));
+    expect(r.report).toBe("");
+  });
+
+  it("CONSTRAINED UNPREDICTABLE register overlaps make qemu's choices", () => {
+    const bodies = [
+      patched("ldr x9, [x1], #8", 5, 9), // ldr x9, [x9], #8
+      patched("ldrb w9, [x1, #3]!", 5, 9),
+      patched("str x9, [x1], #8", 5, 9),
+      patched("strh w9, [x1, #-2]!", 5, 9),
+      patched("ldp x9, x10, [x1]", 10, 9), // ldp x9, x9
+      patched("ldp w9, w10, [x1]", 10, 9),
+      patched("ldpsw x9, x10, [x1]", 10, 9),
+      patched("ldp s9, s10, [x1]", 10, 9),
+      patched("ldp d9, d10, [x1]", 10, 9),
+      patched("ldp q9, q10, [x1]", 10, 9),
+      patched("ldp x9, x10, [x1], #16", 5, 9),
+      patched("ldp x9, x10, [x1, #16]!", 5, 10),
+      patched("stp x9, x10, [x1, #16]!", 5, 9),
+      patched("stp x9, x10, [x1], #-16", 5, 10),
+      `ldxr x8, [x1]\n${patched("stxr w9, x8, [x1]", 0, 9)}`, // Rs == Rt
+      `ldxr x8, [x1]\n${patched("stxr w9, x8, [x1]", 5, 9)}`.replace("ldxr x8, [x1]", "ldxr x8, [x9]"), // Rs == Rn
+      patched("ldxp x9, x10, [x1]", 10, 9),
+    ];
+    const r = diffBatch(cases(bodies, 8000).map((c) => ({ ...c, init: { ...c.init, scratchRegs: [...c.init.scratchRegs!, { reg: 9, offset: 384 }] } })));
     expect(r.report).toBe("");
   });
 });

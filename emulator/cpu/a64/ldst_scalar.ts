@@ -342,7 +342,8 @@ function LDST_pair(b: BlockBuilder, insn: number): boolean {
     if (!(wb && t2 === n)) b.setX(t2, v2);
     if (!(wb && t === n)) b.setX(t, v1);
   }
-  if (wb) b.setXOrSp(n, plus(base, off));
+  // Pre-index writes back the address already computed.
+  if (wb) b.setXOrSp(n, mode === 3 ? a : plus(base, off));
   return true;
 }
 
