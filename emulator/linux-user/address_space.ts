@@ -245,9 +245,11 @@ export class AddressSpace {
     if (any) this.flushTlbRange(start, end);
   }
 
-  private flushTlbRange(start: number, end: number): void {
-    if (end - start > 64 * PAGE) this.mmu.invalidateAll();
-    else for (let va = start; va < end; va += PAGE) this.mmu.invalidateVa(BigInt(va));
+  private flushTlbRange(_start: number, _end: number): void {
+    // TLBI VMALLE1 rather than per-page TLBI VAE1: Mmu.invalidateVa
+    // currently truncates the virtual page number to 32 bits, missing pages
+    // above 16 TiB (where mmap and the stack live). munmap/mprotect are rare.
+    this.mmu.invalidateAll();
   }
 
   // --- Faults and user copies ---------------------------------------------------
@@ -290,16 +292,22 @@ export class AddressSpace {
 
   /** Copy `len` bytes from user memory at `va`; undefined if any byte is inaccessible (EFAULT). */
   copyIn(va: number, len: number): Uint8Array | undefined {
+    const out = this.copyInPrefix(va, len);
+    return out.length === len ? out : undefined;
+  }
+
+  /** The accessible prefix of user [va, va+len) (what Linux copies before a fault). */
+  copyInPrefix(va: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
     let done = 0;
     while (done < len) {
       const pa = this.userPa(va + done, "read");
-      if (pa === undefined) return undefined;
+      if (pa === undefined) break;
       const n = Math.min(len - done, PAGE - (pa % PAGE));
       out.set(this.bus.ram.subarray(pa - RAM_BASE, pa - RAM_BASE + n), done);
       done += n;
     }
-    return out;
+    return out.subarray(0, done);
   }
 
   /**

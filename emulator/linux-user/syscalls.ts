@@ -140,10 +140,11 @@ function sysWrite(p: LinuxProcess, fd: bigint, buf: bigint, count: bigint): numb
   const n = size(count);
   if (n < 0) return -EINVAL;
   if (n === 0) return 0;
-  const data = p.space.copyIn(ptr(buf), n);
-  if (!data) return -EFAULT;
+  // Like Linux: bytes before the first bad page are written; none -> EFAULT.
+  const data = p.space.copyInPrefix(ptr(buf), n);
+  if (data.length === 0) return -EFAULT;
   out(data);
-  return n;
+  return data.length;
 }
 
 /** struct iovec { void *iov_base; size_t iov_len; } (16 bytes each). */
@@ -161,10 +162,14 @@ function sysWritev(p: LinuxProcess, fd: bigint, iov: bigint, iovcnt: bigint): nu
     const n = size(dv.getBigUint64(i * 16 + 8, true));
     if (n < 0 || total + n > 0x7fff_ffff) return -EINVAL;
     if (n === 0) continue;
-    const d = p.space.copyIn(ptr(dv.getBigUint64(i * 16, true)), n);
-    if (!d) return -EFAULT;
-    parts.push(d);
-    total += n;
+    // A bad segment ends the write; what came before it is still written (Linux).
+    const d = p.space.copyInPrefix(ptr(dv.getBigUint64(i * 16, true)), n);
+    if (d.length > 0) parts.push(d);
+    total += d.length;
+    if (d.length < n) {
+      if (total === 0) return -EFAULT;
+      break;
+    }
   }
   const all = new Uint8Array(total);
   let at = 0;

@@ -27,6 +27,12 @@ export interface GuestBuildOptions {
   extraFlags?: string[];
   /** Link our libc and crt0 (default true); false for self-contained assembly with its own _start. */
   libc?: boolean;
+  /**
+   * Build a static-PIE (ET_DYN with R_AARCH64_RELATIVE relocations). Our
+   * loader applies the relocations; our crt0 does not self-relocate, so such
+   * a binary runs on run-elf but not on qemu-aarch64.
+   */
+  pie?: boolean;
 }
 
 /** Build failures (missing tools, compile errors) carry the tool's output. */
@@ -95,7 +101,7 @@ function hashFiles(h: ReturnType<typeof createHash>, files: string[]): void {
 }
 
 /** Compiler flags shared by the libc and programs. */
-function compileFlags(opt: OptLevel, march: string, extra: string[]): string[] {
+function compileFlags(opt: OptLevel, march: string, extra: string[], pie: boolean): string[] {
   return [
     "--target=aarch64-linux-gnu",
     `-march=${march}`,
@@ -104,7 +110,7 @@ function compileFlags(opt: OptLevel, march: string, extra: string[]): string[] {
     "-nostdlibinc", // no host headers; clang's own (stdint.h, stdarg.h...) stay
     "-isystem",
     join(LIBC, "include"),
-    "-fno-pic",
+    pie ? "-fPIE" : "-fno-pic",
     "-fno-stack-protector",
     "-fno-math-errno", // sqrt & co. become single instructions
     "-fno-asynchronous-unwind-tables",
@@ -161,7 +167,8 @@ export function buildGuest(o: GuestBuildOptions): string {
   const opt = o.opt ?? "-O2";
   const march = o.march ?? "armv8-a";
   const useLibc = o.libc ?? true;
-  const flags = compileFlags(opt, march, o.extraFlags ?? []);
+  const pie = o.pie ?? false;
+  const flags = compileFlags(opt, march, o.extraFlags ?? [], pie);
   const sources = o.sources.map((s) => resolve(ROOT, s));
   for (const s of sources) if (!existsSync(s)) throw new GuestBuildError(`build-guest: no such source ${s}`);
 
@@ -178,7 +185,7 @@ export function buildGuest(o: GuestBuildOptions): string {
   mkdirSync(GUEST_OUT, { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   run(
-    [...flags, "-nostdlib", "-static", "-fuse-ld=lld", "-Wl,--gc-sections", "-Wl,--build-id=none", ...sources, ...objs, "-o", tmp],
+    [...flags, "-nostdlib", pie ? "-static-pie" : "-static", "-fuse-ld=lld", "-Wl,--gc-sections", "-Wl,--build-id=none", ...sources, ...objs, "-o", tmp],
     `building ${o.name}`,
   );
   renameSync(tmp, out);
