@@ -174,6 +174,7 @@ export class Machine {
     const n = opts.cpus ?? 4;
     if (!Number.isInteger(n) || n < 1 || n > 4) throw new Error(`Machine: ${n} CPUs (must be 1..4)`);
     this.quantumNs = opts.quantumNs ?? DEFAULT_QUANTUM_NS;
+    if (!Number.isInteger(this.quantumNs) || this.quantumNs < 1) throw new Error(`Machine: quantum ${this.quantumNs} ns must be a positive integer`);
     this.bus = new PhysicalBus((opts.ramMiB ?? 128) * 1024 * 1024);
     this.rng = new Rng(opts.seed ?? 1);
     this.translator = new Translator(this.bus);
