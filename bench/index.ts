@@ -3,6 +3,7 @@
 // ({"name", "value", "unit", "clock"}). `--only PREFIX` runs a subset.
 
 import { benchLoop } from "./cpu-loop.js";
+import { benchGuests, benchMemory } from "./cpu-guest.js";
 import { reporter, type Emit } from "./report.js";
 
 interface Bench {
@@ -10,7 +11,11 @@ interface Bench {
   run: (emit: Emit) => void | Promise<void>;
 }
 
-const BENCHES: Bench[] = [{ name: "cpu.loop4", run: benchLoop }];
+const BENCHES: Bench[] = [
+  { name: "cpu.loop4", run: benchLoop },
+  { name: "cpu.guest", run: (e) => benchGuests(e) },
+  { name: "host.memory", run: benchMemory },
+];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -57,6 +57,8 @@ export class BlockBuilder {
   private flagsClean = true;
   /** The block ends with a branch to its own start: wrap the body in a loop. */
   private selfLoop = false;
+  /** Generated code converts through c.scratch64 (declare `s64`, `s32`). */
+  private usesScratch = false;
   /** Generated code stores into c.flagOps (declare `fl`). */
   private usesFlagOps = false;
 
@@ -210,6 +212,14 @@ export class BlockBuilder {
   private condBase(op: number): string {
     const f = this.recipe;
     if (op === 7) return "true";
+    if (f && !f.carry && f.kind === "add") {
+      const top = f.size === 64 ? "0x8000000000000000n" : "0x80000000n";
+      switch (op) {
+        case 0: return `${f.r} === 0n`; // EQ
+        case 1: return `${f.r} < ${f.a}`; // CS: the sum wrapped
+        case 2: return `${f.r} >= ${top}`; // MI
+      }
+    }
     if (f && !f.carry && f.kind !== "add") {
       const top = f.size === 64 ? "0x8000000000000000n" : "0x80000000n";
       // Flipping the sign bit maps signed order onto unsigned order.
@@ -287,7 +297,31 @@ export class BlockBuilder {
 
   /** End the block with a jump to a BigInt register value. */
   branchReg(expr: string): void {
-    this.finish(`c.pc = Number(${expr});`);
+    this.finish(`c.pc = ${this.num(expr)};`);
+  }
+
+  /**
+   * A JS number expression for the BigInt `expr` taken modulo 2^64 (exact
+   * below 2^53). Prefer it to Number(): it avoids a V8 runtime call.
+   */
+  num(expr: string): string {
+    this.usesScratch = true;
+    return `(s64[0] = ${expr}, s32[1] * 4294967296 + s32[0])`;
+  }
+
+  /**
+   * Arguments "lo, hi" for the Mmu's split-address fast paths (m.ld8..ld64,
+   * m.st8..st64) from a BigInt address expression (taken modulo 2^64).
+   */
+  addrArgs(expr: string): string {
+    this.usesScratch = true;
+    return `(s64[0] = ${expr}, s32[0]), s32[1]`;
+  }
+
+  /** A JS number expression for the low 32 bits of the BigInt `expr` (unsigned). */
+  low32(expr: string): string {
+    this.usesScratch = true;
+    return `(s64[0] = ${expr}, s32[0])`;
   }
 
   /**
@@ -337,6 +371,7 @@ export class BlockBuilder {
   source(): string {
     const prologue = ["const x = c.x, xs = c.xs;"];
     if (this.usesFlagOps) prologue.push("const fl = c.flagOps;");
+    if (this.usesScratch) prologue.push("const s64 = c.scratch64, s32 = c.scratch32;");
     for (const v of VIEW_NAMES) if (this.views.has(v)) prologue.push(`const ${v} = c.${v};`);
     const body = this.selfLoop ? ["for (;;) {", ...this.lines, "}"] : this.lines;
     return [...prologue, ...body].join("\n");

@@ -44,6 +44,8 @@ export class Translator {
   private readonly pageBlocks = new Map<number, Block[]>();
   private readonly mmus: Mmu[] = [];
   readonly stats: TranslatorStats = { blocksCompiled: 0, insnsTranslated: 0, invalidations: 0 };
+  /** Debug/inspection hook: called with each newly compiled block and its JS source. */
+  onCompile: ((block: Block, source: string) => void) | undefined = undefined;
 
   constructor(readonly bus: PhysicalBus) {
     bus.onCodeWrite = (page) => this.invalidatePage(page);
@@ -82,6 +84,7 @@ export class Translator {
     }
     const fn = b.compile() as BlockFn;
     const block: Block = { va: pc, pa, fn, insns: b.count, valid: true, next0: undefined, next1: undefined, linkGen: -1 };
+    this.onCompile?.(block, b.source());
     this.blocks.set(pa, block);
     const page = (pa - RAM_BASE) >>> 12;
     let list = this.pageBlocks.get(page);
