@@ -171,6 +171,20 @@ describe("TLB", () => {
     expect(mmu.r64(0x8000_0000n)).toBe(222n);
   });
 
+  it("TLBI by VA works for addresses above 4 GiB (the stack top)", () => {
+    const { bus, mmu, tables } = setup();
+    const f1 = tables.alloc();
+    const f2 = tables.alloc();
+    bus.write(f1, 8, 1n);
+    bus.write(f2, 8, 2n);
+    const va = 0x7fff_ffff_e000n;
+    tables.map(va, makePageDescriptor(f1));
+    expect(mmu.r64(va)).toBe(1n);
+    tables.map(va, makePageDescriptor(f2));
+    mmu.invalidateVa(va, 5);
+    expect(mmu.r64(va)).toBe(2n);
+  });
+
   it("tags non-global entries with the ASID", () => {
     const { bus, cpu, mmu, tables } = setup();
     const f1 = tables.alloc();

@@ -102,7 +102,7 @@ export class Mmu {
 
   /** TLBI VAE1 / VAAE1: invalidate one page, for `asid` (or every ASID when undefined). */
   invalidateVa(va: bigint, asid?: number): void {
-    const vpage = Number(va >> 12n) & 0xf_ffff_ffff;
+    const vpage = Number((va >> 12n) & 0xf_ffff_ffffn);
     for (const [k, e] of this.backing) {
       if (k % 2 ** 36 !== vpage) continue;
       if (asid === undefined || e.global || e.asid === asid) this.backing.delete(k);
