@@ -20,7 +20,7 @@ interface Program {
 
 const DIR = "test/conformance/";
 const PROGRAMS: Program[] = [
-  { name: "int_arith", sources: ["int_arith.c"] },
+  { name: "int_arith", sources: ["int_arith.c"], marches: ["armv8-a", "armv8.1-a"] },
   { name: "control", sources: ["control.c"] },
   { name: "memory", sources: ["memory.c"] },
   { name: "atomics", sources: ["atomics.c"], marches: ["armv8-a", "armv8.1-a"] },

@@ -96,6 +96,8 @@ describe("faults", () => {
     ["ro", /^run-elf: segmentation fault at pc=0x[0-9a-f]+, addr=0x[0-9a-f]+, esr=0x9[0-9a-f]{7} \(permission fault, level 3\)\n$/],
     ["unmap", /^run-elf: segmentation fault at pc=0x[0-9a-f]+, addr=0x7[0-9a-f]+, esr=0x9[0-9a-f]+ \(translation fault, level 3\)\n$/],
     ["udf", /^run-elf: undefined instruction at pc=0x[0-9a-f]+, addr=0x[0-9a-f]+, esr=0x2000000, insn=0x0\n$/],
+    // ESR: EC 0x3C (BRK), IL, imm16 = 7; BRK #7 encodes as 0xd42000e0.
+    ["brk", /^run-elf: breakpoint at pc=0x[0-9a-f]+, addr=0x[0-9a-f]+, esr=0xf2000007, insn=0xd42000e0\n$/],
   ];
   for (const [how, report] of cases) {
     it(`'${how}' dies with status 139 and the report, after its output`, () => {
@@ -104,9 +106,9 @@ describe("faults", () => {
       expect(ours.status).toBe(139);
       expect(ours.stdout).toBe(`before ${how}\n`);
       expect(ours.stderr).toMatch(report);
-      // The real CPU agrees that this program dies (SIGSEGV or SIGILL).
+      // The real CPU agrees that this program dies (SIGSEGV, SIGILL or SIGTRAP).
       const ref = qemu(elf, ["segv", how]);
-      expect(ref.signal === "SIGSEGV" || ref.signal === "SIGILL").toBe(true);
+      expect(["SIGSEGV", "SIGILL", "SIGTRAP"]).toContain(ref.signal);
     });
   }
 

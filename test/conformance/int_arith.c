@@ -106,8 +106,26 @@ static void bits_ops(void)
     printf("bits %016llx\n", (unsigned long long)checksum);
 }
 
+/* CRC32/CRC32C instructions (mandatory from Armv8.1-A; AT_HWCAP_CRC32). */
+static void crc(void)
+{
+#ifdef __ARM_FEATURE_CRC32
+    uint32_t c = 0xffffffff, k = 0;
+    for (unsigned i = 0; i < NV; i++) {
+        uint64_t a = OPAQUE(V[i]);
+        c = __builtin_arm_crc32b(c, (uint8_t)a); c = __builtin_arm_crc32h(c, (uint16_t)a);
+        c = __builtin_arm_crc32w(c, (uint32_t)a); c = __builtin_arm_crc32d(c, a);
+        k = __builtin_arm_crc32cb(k, (uint8_t)a); k = __builtin_arm_crc32ch(k, (uint16_t)a);
+        k = __builtin_arm_crc32cw(k, (uint32_t)a); k = __builtin_arm_crc32cd(k, a);
+    }
+    printf("crc32 %08x crc32c %08x\n", c, k);
+    mix(c); mix(k);
+#endif
+}
+
 int main(void)
 {
+    crc();
     shifts();
     division();
     wrap_and_wide();

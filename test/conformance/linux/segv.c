@@ -1,6 +1,7 @@
 /* Dies by its first argument: "null" writes through NULL, "ro" writes to
  * its own code, "udf" runs a permanently undefined instruction, "unmap"
- * touches an unmapped mapping, "exit7" exits with status 7 after output. */
+ * touches an unmapped mapping, "brk" runs BRK #7, "spin" loops forever,
+ * "exit7" exits with status 7. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,6 +20,7 @@ int main(int argc, char **argv)
         munmap(p, 8192);
         p[1] = 2;
     }
+    if (!strcmp(how, "brk")) __asm__ volatile("brk #0x7");
     if (!strcmp(how, "spin")) for (;;) __asm__ volatile("");
     if (!strcmp(how, "exit7")) return 7;
     printf("survived\n");
