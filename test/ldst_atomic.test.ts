@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { runAsm, CODE_BASE, DATA_BASE } from "./support/snippet.js";
+import { assemble } from "./support/asm.js";
 import { CpuState, ExitKind } from "../emulator/cpu/state.js";
 import { PhysicalBus } from "../emulator/bus.js";
 
@@ -133,6 +134,33 @@ describe("load-acquire / store-release", () => {
     expect(x[2]).toBe(0x0102030405060708n);
     expect([x[3], x[4], x[5]]).toEqual([0x08n, 0x0708n, 0x05060708n]);
     expect([x[6], x[7], x[8], x[9]]).toEqual([0x0102030405060708n, 0x08n, 0x0708n, 0x05060708n]);
+  });
+});
+
+/** Assemble v8.4 instructions (runAsm targets v8.1) and return them as .inst lines. */
+function v84(src: string): string {
+  return [...assemble(src, "armv8.4-a")].map((w) => `.inst 0x${w.toString(16)}`).join("\n");
+}
+
+describe("LDAPUR/STLUR (FEAT_LRCPC2)", () => {
+  it("are LDUR/STUR that require natural alignment", () => {
+    const r = runOk(v84(`
+      stlur x10, [x1, #8]
+      ldapur w2, [x1, #12]
+      ldapursh x3, [x1, #14]
+      ldapursb w4, [x1, #15]
+      stlurb w10, [x1, #-1]
+    `), { 1: D + 16n, 10: 0x80ff_0000_0000_0001n });
+    expect(r.bus.read(DATA_BASE + 24, 8)).toBe(0x80ff_0000_0000_0001n);
+    expect(r.cpu.x[2]).toBe(0x80ff0000n);
+    expect(r.cpu.x[3]).toBe(0xffffffffffff80ffn);
+    expect(r.cpu.x[4]).toBe(0xffffff80n);
+    expect(r.bus.read(DATA_BASE + 15, 1)).toBe(1n);
+    const f = run(v84("ldapur x2, [x1, #4]"), { 2: 0x22n });
+    expect(f.exit).toBe(ExitKind.Alignment);
+    expect(f.cpu.esr & 0x3f).toBe(0x21);
+    expect(f.cpu.far).toBe(D + 4n);
+    expect(f.cpu.x[2]).toBe(0x22n);
   });
 });
 

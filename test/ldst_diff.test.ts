@@ -12,8 +12,8 @@
 // while qemu fails it (status 1) without looking at the address.
 
 import { describe, expect, it } from "vitest";
-import { diffBatch, DiffCase, InitState, SCRATCH_SIZE } from "./support/diff.js";
-import { scratchAddr } from "./support/stub.js";
+import { diffBatch, DiffCase, InitState, SCRATCH_SIZE, SIG } from "./support/diff.js";
+import { CASE_STRIDE, OFF_SIGNO, scratchAddr } from "./support/stub.js";
 import { assemble } from "./support/asm.js";
 
 /** `asm` with the 5-bit register field at `lo` replaced (forms the assembler refuses as UNPREDICTABLE). */
@@ -239,5 +239,32 @@ describe("loads and stores vs qemu-aarch64", () => {
     ];
     const r = diffBatch(cases(bodies, 8000).map((c) => ({ ...c, init: { ...c.init, scratchRegs: [...c.init.scratchRegs!, { reg: 9, offset: 384 }] } })));
     expect(r.report).toBe("");
+  });
+
+  it("LDAPUR/STLUR (FEAT_LRCPC2), aligned", () => {
+    const bodies = [
+      "ldapur x9, [x1, #-8]", "ldapur w9, [x1, #4]", "ldapurh w9, [x1, #-2]", "ldapurb w9, [x1, #255]",
+      "ldapursb x9, [x1, #1]", "ldapursb w9, [x1, #3]", "ldapursh x9, [x1, #-6]", "ldapursh w9, [x1, #2]",
+      "ldapursw x9, [x1, #-256]", "stlur x9, [x1, #16]", "stlur w9, [x1, #-4]", "stlurh w9, [x1, #2]", "stlurb w9, [x1, #-1]",
+    ];
+    const r = diffBatch(cases(bodies, 9000), { march: "armv8.4-a+lse" });
+    expect(r.report).toBe("");
+  });
+
+  it("unallocated load/store encodings are UNDEFINED on both", () => {
+    const bodies = [
+      ".inst 0xf8620829", // ldr x9, [x1, w2, uxtb]: option<1> = 0
+      ".inst 0xb9c00029", // size 10, opc 11 (no LDRSW to W)
+      ".inst 0x7dc00029", // SIMD&FP opc<1> = 1 with size 01
+      ".inst 0x3c400829", // LDTR with V = 1
+      ".inst 0xf8800c29", // PRFM pre-index slot
+      ".inst 0x48237c24", // CASP with odd Rs
+      ".inst 0x48227c23", // CASP with odd Rt
+    ];
+    const r = diffBatch(cases(bodies, 10000));
+    expect(r.report).toBe("");
+    const q = new DataView(r.qemu.buffer, r.qemu.byteOffset);
+    // Every one is SIGILL in qemu, not a silent pass or another fault.
+    bodies.forEach((_, i) => expect(Number(q.getBigUint64(i * CASE_STRIDE + OFF_SIGNO, true))).toBe(SIG.ILL));
   });
 });

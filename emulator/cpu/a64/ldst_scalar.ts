@@ -14,6 +14,7 @@
 //  | size| 111 V00| opc |0|   imm9   | ty  | Rn  | Rt  |  ty 00 LDUR, 01 post, 10 LDTR, 11 pre
 //  | size| 111 V00| opc |1|  Rm |option|S|10| Rn  | Rt  |  register offset
 //  | size| 111 000| A R |1|  Rs |o3| opc |00| Rn  | Rt  |  LSE atomics, SWP, LDAPR
+//  | size| 011001 | opc |0|   imm9   | 00  | Rn  | Rt  |  LDAPUR/STLUR (FEAT_LRCPC2)
 //
 // Code generation: every access goes through the Mmu fast paths with the
 // address expression inline (`x[3] = m.r64(x[1] + 16n);`). Address sums may
@@ -451,6 +452,22 @@ function STLR(b: BlockBuilder, insn: number): boolean {
   return true;
 }
 
+/**
+ * LDAPUR/LDAPURSB.../STLUR (FEAT_LRCPC2): LDUR/STUR with ordering, which one
+ * thread gets for free; natural alignment is still required (no FEAT_LSE2).
+ */
+function LDAPUR(b: BlockBuilder, insn: number): boolean {
+  const tr = singleTransfer(bits(insn, 30, 2), 0, bits(insn, 22, 2));
+  if (!tr || tr === PRFM) return false;
+  const t = bits(insn, 0, 5);
+  b.beforeMemory();
+  const a = temp(b, plus(b.xOrSp(bits(insn, 5, 5)), sext(bits(insn, 12, 9), 9)));
+  checkAlign(b, a, tr.bytes, !tr.load);
+  if (!tr.load) b.emit(gprStore(b, tr.bytes, t, a));
+  else b.emit(t === 31 ? `${gprLoadExpr(tr, a)};` : `x[${t}] = ${gprLoadExpr(tr, a)};`);
+  return true;
+}
+
 // --- LSE atomics ---------------------------------------------------------------------------
 
 /** CAS/CASA/CASL/CASAL (B/H/W/X): Rs = old; memory = Rt if old == Rs. */
@@ -549,6 +566,7 @@ export const LDST_SCALAR: InsnPattern[] = [
   pattern("STLR", "xx 001000 1 0 0 xxxxx x xxxxx xxxxx xxxxx", STLR), // incl. STLLR
   pattern("LDAR", "xx 001000 1 1 0 xxxxx x xxxxx xxxxx xxxxx", LDAR), // incl. LDLAR
   pattern("CAS", "xx 001000 1 x 1 xxxxx x 11111 xxxxx xxxxx", CAS),
+  pattern("LDAPUR", "xx 011001 xx 0 xxxxxxxxx 00 xxxxx xxxxx", LDAPUR), // incl. STLUR, LDAPURS*
   // Literal.
   pattern("LDR_lit", "xx 011 x 00 xxxxxxxxxxxxxxxxxxx xxxxx", LDR_lit),
   // Pairs.
@@ -570,6 +588,5 @@ export const UNHANDLED: UnhandledPattern[] = [
   unhandled("LDRAA/LDRAB", "11 111 0 00 x x 1 xxxxxxxxx x 1 xxxxx xxxxx", "pointer authentication (FEAT_PAuth) not implemented"),
   unhandled("STGP", "01 101 0 0 xx 0 xxxxxxx xxxxx xxxxx xxxxx", "memory tagging (FEAT_MTE) not implemented"),
   unhandled("MTE tags", "11 011001 xx 1 xxxxxxxxx xx xxxxx xxxxx", "memory tagging (FEAT_MTE) not implemented"),
-  unhandled("LDAPUR/STLUR", "xx 011001 xx 0 xxxxxxxxx 00 xxxxx xxxxx", "FEAT_LRCPC2 not implemented"),
   unhandled("LD64B/ST64B", "11 111 0 00 0 0 1 xxxxx 1 xxx 00 xxxxx xxxxx", "FEAT_LS64 not implemented"),
 ];
