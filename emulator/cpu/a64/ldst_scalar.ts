@@ -28,8 +28,8 @@
 // CONSTRAINED UNPREDICTABLE cases follow qemu-aarch64 (checked against it):
 //   - load with writeback and Rt (or Rt2) == Rn: the writeback value wins;
 //   - store with writeback and Rt == Rn: the original Rn is stored;
-//   - LDP/LDPSW/LDP St with Rt == Rt2: Rt's value (the first) wins;
-//     LDP Dt/Qt and LDXP with Rt == Rt2: the second value wins;
+//   - LDP/LDPSW (GPR) with Rt == Rt2: Rt's value (the first) wins;
+//     LDP St/Dt/Qt and LDXP with Rt == Rt2: the second value wins;
 //   - STXR/STXP with Rs == Rt or Rs == Rn: the original values are used.
 //
 // The exclusive monitor is this CPU's local monitor (c.exclusiveAddr holds
@@ -327,14 +327,8 @@ function LDST_pair(b: BlockBuilder, insn: number): boolean {
     } else {
       const v1 = temp(b, loadBig(size, a));
       const v2 = temp(b, loadBig(size, a2));
-      // Rt == Rt2: qemu keeps the first value for S, the second for D.
-      if (size === 4) {
-        b.emit(fpSet(b, t2, v2));
-        b.emit(fpSet(b, t, v1));
-      } else {
-        b.emit(fpSet(b, t, v1));
-        b.emit(fpSet(b, t2, v2));
-      }
+      b.emit(fpSet(b, t, v1)); // Rt == Rt2: the second value wins (qemu)
+      b.emit(fpSet(b, t2, v2));
     }
   } else {
     const v1 = temp(b, gprLoadExpr(tr, a));
