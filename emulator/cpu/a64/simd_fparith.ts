@@ -16,6 +16,7 @@ import * as F from "../fpu.js";
 import type { FpSize } from "../fpu.js";
 import { bits } from "./table.js";
 import { call, fields, zeroUpper } from "./simd_emit.js";
+import { fcvtlHalf, fcvtnHalf } from "./simd_fpextra.js";
 
 type BinOp = (c: CpuState, size: FpSize, d: number, n: number, m: number) => void;
 
@@ -192,7 +193,12 @@ export function emitFpMisc(b: BlockBuilder, insn: number, scalar: boolean): bool
   const key = (f.u << 6) | (a << 5) | opcode;
   // FCVTN/FCVTXN/FCVTL change the element size; only single<->double.
   if (a === 0 && (opcode === 0b10110 || opcode === 0b10111)) {
-    if (sz !== 1) return false;
+    if (sz === 0) {
+      // Half <-> single (FCVTL 4S <- 4H, FCVTN 4H <- 4S); FCVTXN has no half form.
+      if (scalar || f.u === 1) return false;
+      call(b, opcode === 0b10111 ? fcvtlHalf : fcvtnHalf, [f.q, f.rd, f.rn]);
+      return true;
+    }
     if (opcode === 0b10111) {
       if (f.u === 1 || scalar) return false;
       call(b, fpCvtLong, [f.q, f.rd, f.rn]);

@@ -1,0 +1,111 @@
+// Half-precision conversions for FCVTL/FCVTL2 (half -> single) and
+// FCVTN/FCVTN2 (single -> half), built on the exact FP core (../fpu_core.ts),
+// which itself only knows single and double.
+//
+// binary16:
+//   15  14      10  9          0
+//   | S |  exp(5) | fraction(10)|     bias 15
+// IEEE (FPCR.AHP = 0): NaN/Inf at exp = 31. Alternative half precision
+// (FPCR.AHP = 1): exp = 31 is an ordinary binade, there is no NaN or
+// infinity; converting a NaN gives a zero, an infinity or an overflow gives
+// the largest magnitude, each with Invalid Operation (IOC) and no OFC.
+//
+// Per FPUnpackCV/FPRoundCV (Arm ARM J1): a single-precision input is flushed
+// under FPCR.FZ, half-precision inputs and outputs never are (FZ16 is
+// ignored by conversions), NaNs keep their sign and top payload bits and are
+// quieted (IOC for a signalling NaN) or become the default NaN under FPCR.DN.
+
+import type { CpuState } from "../state.js";
+import { F32, Fmt, FpSize, FpType, FPCR_DN, FPSR_IOC, FPSR_OFC, fpcrRounding, roundPack, unpack } from "../fpu_core.js";
+import { clearScratch, commit, sd, sh, sw } from "./simd_lanes.js";
+
+/** binary16 layout for roundPack (its `size` is only used for the sign bit, given here). */
+const F16: Fmt = {
+  size: 16 as unknown as FpSize,
+  E: 5, F: 10, bias: 15, minExp: -14,
+  signBit: 0x8000n, fracMask: 0x3ffn, quietBit: 0x200n,
+  infBits: 0x7c00n, maxNormalBits: 0x7bffn, defaultNaN: 0x7e00n,
+};
+
+/** FPCR.AHP: alternative half-precision format. */
+const FPCR_AHP = 1 << 26;
+
+/** The AHP layout: encodings up to 0x7fff are numbers, so "overflow" starts at 0x8000 (sign kept apart). */
+const F16_AHP: Fmt = { ...F16, signBit: 0x10000n, infBits: 0x8000n, maxNormalBits: 0x7fffn };
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** FPConvert single -> half of raw single bits; returns the half bits. */
+export function singleToHalf(c: CpuState, bits: number): number {
+  const u = unpack(c, F32, BigInt(bits >>> 0));
+  const sign = u.sign << 15;
+  if ((c.fpcr & FPCR_AHP) !== 0) return singleToAhp(c, u.type, sign, u.mant, u.exp);
+  switch (u.type) {
+    case FpType.QNaN:
+    case FpType.SNaN:
+      if (u.type === FpType.SNaN) c.fpsr |= FPSR_IOC;
+      if ((c.fpcr & FPCR_DN) !== 0) return 0x7e00;
+      return sign | 0x7e00 | ((bits >>> 13) & 0x3ff);
+    case FpType.Inf: return sign | 0x7c00;
+    case FpType.Zero: return sign;
+    default: return Number(roundPack(c, F16, u.sign, u.mant, u.exp, fpcrRounding(c), false));
+  }
+}
+
+function singleToAhp(c: CpuState, type: FpType, sign: number, mant: bigint, exp: number): number {
+  switch (type) {
+    case FpType.QNaN:
+    case FpType.SNaN:
+      c.fpsr |= FPSR_IOC;
+      return sign;
+    case FpType.Inf:
+      c.fpsr |= FPSR_IOC;
+      return sign | 0x7fff;
+    case FpType.Zero:
+      return sign;
+    default: {
+      const before = c.fpsr;
+      c.fpsr &= ~FPSR_OFC;
+      const r = Number(roundPack(c, F16_AHP, 0, mant, exp, fpcrRounding(c), false));
+      if ((c.fpsr & FPSR_OFC) !== 0) {
+        c.fpsr = before | FPSR_IOC; // out of range: no OFC/IXC, Invalid Operation instead
+        return sign | 0x7fff;
+      }
+      c.fpsr |= before & FPSR_OFC;
+      return sign | r;
+    }
+  }
+}
+
+/** FPConvert half -> single (always exact); returns the single bits. */
+export function halfToSingle(c: CpuState, h: number): number {
+  const sign = (h & 0x8000) << 16;
+  const e = (h >>> 10) & 0x1f, frac = h & 0x3ff;
+  if (e === 0x1f && (c.fpcr & FPCR_AHP) === 0) {
+    if (frac === 0) return (sign | 0x7f800000) >>> 0;
+    if ((frac & 0x200) === 0) c.fpsr |= FPSR_IOC;
+    if ((c.fpcr & FPCR_DN) !== 0) return 0x7fc00000;
+    return (sign | 0x7fc00000 | (frac << 13)) >>> 0;
+  }
+  f32[0] = e === 0 ? frac * 2 ** -24 : (1024 + frac) * 2 ** (e - 25);
+  return (u32[0] | sign) >>> 0;
+}
+
+/** FCVTL/FCVTL2 4S <- 4H: the halves of 64-bit half `part` of Vn widen to singles. */
+export function fcvtlHalf(c: CpuState, part: number, d: number, n: number): void {
+  const hs = [0, 1, 2, 3].map((i) => c.vh[8 * n + 4 * part + i]);
+  clearScratch();
+  for (let i = 0; i < 4; i++) sw[i] = halfToSingle(c, hs[i]);
+  commit(c, d, 16);
+}
+
+/** FCVTN/FCVTN2 4H <- 4S: singles of Vn narrow into half `part` of Vd (part 1 keeps the low half). */
+export function fcvtnHalf(c: CpuState, part: number, d: number, n: number): void {
+  const ws = [0, 1, 2, 3].map((i) => c.vw[4 * n + i]);
+  const keepLow = part === 1 ? c.vd[2 * d] : 0n;
+  clearScratch();
+  sd[0] = keepLow;
+  for (let i = 0; i < 4; i++) sh[4 * part + i] = singleToHalf(c, ws[i]);
+  commit(c, d, part === 1 ? 16 : 8);
+}
