@@ -16,17 +16,19 @@ interface Program {
   sources: string[];
   /** -march values to build for (default: armv8-a only). */
   marches?: string[];
+  /** Also build it as a static-PIE at -O2 (exercises ET_DYN loading and relocation). */
+  pie?: boolean;
 }
 
 const DIR = "test/conformance/";
 const PROGRAMS: Program[] = [
   { name: "int_arith", sources: ["int_arith.c"], marches: ["armv8-a", "armv8.1-a"] },
   { name: "control", sources: ["control.c"] },
-  { name: "memory", sources: ["memory.c"] },
+  { name: "memory", sources: ["memory.c"], pie: true },
   { name: "atomics", sources: ["atomics.c"], marches: ["armv8-a", "armv8.1-a"] },
   { name: "fp", sources: ["fp.c"] },
   { name: "vector", sources: ["vector.c"] },
-  { name: "sort_malloc", sources: ["sort_malloc.c"] },
+  { name: "sort_malloc", sources: ["sort_malloc.c"], pie: true },
   { name: "flags", sources: ["flags.c", "flags_ops.S"] },
   { name: "exclusive", sources: ["exclusive.c", "exclusive.S"] },
 ];
@@ -73,6 +75,14 @@ describe("conformance against qemu-aarch64", () => {
           });
         });
       }
+    }
+    if (p.pie) {
+      it(`${p.name}-static-pie-O2`, () => {
+        const elf = buildGuest({ name: `conf-${p.name}-pie-O2`, sources: p.sources.map((s) => DIR + s), opt: "-O2", pie: true });
+        const ref = runQemu(elf, p.name);
+        const ours = runOurs(elf, p.name);
+        expect({ status: ours.status, stdout: ours.stdout }).toEqual({ status: ref.status, stdout: ref.stdout });
+      });
     }
   }
 });

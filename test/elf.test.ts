@@ -8,6 +8,11 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ElfError, parseElf } from "../emulator/linux-user/elf.js";
 import { runLinuxElf } from "../emulator/linux-user/process.js";
+import { AddressSpace } from "../emulator/linux-user/address_space.js";
+import { loadProcess, PIE_BASE } from "../emulator/linux-user/loader.js";
+import { PhysicalBus, RAM_BASE } from "../emulator/bus.js";
+import { CpuState } from "../emulator/cpu/state.js";
+import { Mmu } from "../emulator/mmu/mmu.js";
 import { buildGuest, GUEST_OUT } from "../viperdos/tools/build-guest.js";
 
 let good: Uint8Array;
@@ -155,6 +160,21 @@ describe("parseElf", () => {
     const r = runLinuxElf(pie, ["pie"], { stdout: (b) => (out += new TextDecoder().decode(b)) });
     expect(out).toBe("alpha beta gamma main=1\n");
     expect(r.status).toBe(0);
+  });
+
+  it("applies R_AARCH64_RELATIVE itself, before the first instruction runs", () => {
+    const pie = new Uint8Array(readFileSync(buildGuest({ name: "elf-test-pie", sources: ["test/conformance/linux/pie.c"], pie: true })));
+    const img = parseElf(pie);
+    const bus = new PhysicalBus(16 * 1024 * 1024);
+    const space = new AddressSpace(bus, new Mmu(bus, new CpuState()));
+    const p = loadProcess(space, img, pie, ["pie"], [], new Uint8Array(16));
+    expect(p.bias).toBeGreaterThanOrEqual(PIE_BASE);
+    expect(p.bias % img.maxAlign).toBe(0);
+    expect(p.entry).toBe(img.entry + p.bias);
+    for (const r of img.relocations) {
+      const pa = space.physicalOf(r.offset + p.bias)!;
+      expect(bus.ramView.getBigUint64(pa - RAM_BASE, true)).toBe(BigInt(p.bias) + r.addend);
+    }
   });
 });
 

@@ -29,8 +29,8 @@ export interface GuestBuildOptions {
   libc?: boolean;
   /**
    * Build a static-PIE (ET_DYN with R_AARCH64_RELATIVE relocations). Our
-   * loader applies the relocations; our crt0 does not self-relocate, so such
-   * a binary runs on run-elf but not on qemu-aarch64.
+   * loader applies the relocations, and the libc start-up applies them again
+   * (idempotently), so the binary also runs on qemu-aarch64 and Linux.
    */
   pie?: boolean;
 }
