@@ -67,7 +67,7 @@ function singleToAhp(c: CpuState, type: FpType, sign: number, mant: bigint, exp:
     default: {
       const before = c.fpsr;
       c.fpsr &= ~FPSR_OFC;
-      const r = Number(roundPack(c, F16_AHP, 0, mant, exp, fpcrRounding(c), false));
+      const r = Number(roundPack(c, F16_AHP, sign >> 15, mant, exp, fpcrRounding(c), false)) & 0x7fff;
       if ((c.fpsr & FPSR_OFC) !== 0) {
         c.fpsr = before | FPSR_IOC; // out of range: no OFC/IXC, Invalid Operation instead
         return sign | 0x7fff;
