@@ -215,7 +215,8 @@ static int body_a(char *b, uint64_t bits, int prec, int alt, int upper)
         int shift = 4 * (13 - prec);
         uint64_t rem = frac & (((uint64_t)1 << shift) - 1), half = (uint64_t)1 << (shift - 1);
         frac >>= shift;
-        if (rem > half || (rem == half && (frac & 1))) frac++;
+        /* ties to even on the last kept digit, which is the leading one at precision 0 */
+        if (rem > half || (rem == half && ((prec == 0 ? (uint64_t)lead : frac) & 1))) frac++;
         if (prec == 0 ? frac != 0 : (frac >> (4 * prec)) != 0) {
             lead++;
             frac &= prec == 0 ? 0 : (((uint64_t)1 << (4 * prec)) - 1);
