@@ -35,7 +35,7 @@ int main(void)
     }
     double inf = 1.0 / 0.0 * (DV[2] > 0 ? 1 : 0), nan = __builtin_nan("");
     printf("[%f] [%e] [%g] [%a] [%F] [%E] [%G] [%5.1f] [%-6f] [%+f] [%f] [%010f]\n", inf, -inf, inf, inf, inf, -inf, nan, nan,
-           inf, inf, -nan * 0 + nan, -inf);
+           inf, inf, __builtin_copysign(nan, -1.0), -inf);
     static const long long IV[] = {0, 1, -1, 42, -42, 2147483647, -2147483647 - 1, 9223372036854775807LL, -9223372036854775807LL - 1};
     static const char *const IFMT[] = {"%d", "%5d", "%-5d|", "%05d", "%+d", "% d", "%.3d", "%8.3d", "%-8.3d|", "%.0d", "%x",
                                         "%#X", "%o", "%#o", "%#.0o", "%u", "%hhd", "%hd", "%hu", "%c"};
