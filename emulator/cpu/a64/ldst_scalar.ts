@@ -16,10 +16,11 @@
 //  | size| 111 000| A R |1|  Rs |o3| opc |00| Rn  | Rt  |  LSE atomics, SWP, LDAPR
 //  | size| 011001 | opc |0|   imm9   | 00  | Rn  | Rt  |  LDAPUR/STLUR (FEAT_LRCPC2)
 //
-// Code generation: every access goes through the Mmu fast paths with the
-// address expression inline (`x[3] = m.r64(x[1] + 16n);`). Address sums may
-// leave [0, 2^64) (a negative offset, a wrap); the Mmu's slow path reduces
-// them modulo 2^64, so no masking is emitted. Loads land in the register
+// Code generation: every access goes through the Mmu's split-address fast
+// paths with the address expression inline
+// (`x[3] = m.ld64((s64[0] = (x[1] + 16n), s32[0]), s32[1]);`). Address sums
+// may leave [0, 2^64) (a negative offset, a wrap); the store into the
+// BigUint64Array scratch reduces them modulo 2^64, so no masking is emitted. Loads land in the register
 // file only after every access of the instruction has succeeded; writeback
 // comes last, so a fault leaves every register unchanged (memory written by a
 // faulting multi-part store may be partially updated, which the architecture
@@ -68,8 +69,10 @@ function big(v: number): string {
   return `${v}n`;
 }
 
-/** `base` + `off` as a BigInt expression, constant folded. */
+/** `base` + `off` as a BigInt expression, constant folded (also into a `(x[n] ± k)` base). */
 function plus(base: string, off: number): string {
+  const inner = /^\((x\[\d+\]|t\d+) ([+-]) (\d+)n\)$/.exec(base);
+  if (inner) return plus(inner[1], off + (inner[2] === "+" ? 1 : -1) * Number(inner[3]));
   if (off === 0) return base;
   return off > 0 ? `(${base} + ${big(off)})` : `(${base} - ${big(-off)})`;
 }
@@ -85,19 +88,24 @@ function regBits(b: BlockBuilder, bytes: number, r: number): string {
   return bytes >= 8 ? `x[${r}]` : `BigInt.asUintN(${bytes * 8}, x[${r}])`;
 }
 
+// Accesses use the Mmu's split-address fast paths (m.ld64(lo, hi), ...): the
+// address BigInt is reduced modulo 2^64 and split into uint32 halves through
+// the CPU's scratch array (BlockBuilder.addrArgs), so no BigInt crosses the call.
+
 /**
  * Load expression yielding a BigInt that a store into x[] turns into the
  * architectural result (a negative BigInt wraps to its 64-bit pattern).
  */
-function gprLoadExpr(tr: Transfer, addr: string): string {
+function gprLoadExpr(b: BlockBuilder, tr: Transfer, addr: string): string {
+  const args = b.addrArgs(addr);
   switch (tr.bytes) {
     case 8:
-      return `m.r64(${addr})`;
+      return `m.ld64(${args})`;
     case 4:
-      return tr.signed ? `BigInt(m.r32(${addr}) | 0)` : `BigInt(m.r32(${addr}))`;
+      return tr.signed ? `BigInt(m.ld32(${args}) | 0)` : `BigInt(m.ld32(${args}))`;
     default: {
       const w = tr.bytes * 8;
-      const raw = `m.r${w}(${addr})`;
+      const raw = `m.ld${w}(${args})`;
       if (!tr.signed) return `BigInt(${raw})`;
       const sh = 32 - w;
       // Sign-extend to 32 bits; to 64 via a negative BigInt, or keep W zero-extended.
@@ -107,31 +115,35 @@ function gprLoadExpr(tr: Transfer, addr: string): string {
 }
 
 /** Unsigned BigInt load of 1..8 bytes (for atomics and FP scalars). */
-function loadBig(bytes: number, addr: string): string {
-  return bytes === 8 ? `m.r64(${addr})` : `BigInt(m.r${bytes * 8}(${addr}))`;
+function loadBig(b: BlockBuilder, bytes: number, addr: string): string {
+  const args = b.addrArgs(addr);
+  return bytes === 8 ? `m.ld64(${args})` : `BigInt(m.ld${bytes * 8}(${args}))`;
 }
 
 /** Store statement for a BigInt value already truncated to `bytes` bytes. */
-function storeBig(bytes: number, addr: string, value: string): string {
-  return bytes === 8 ? `m.w64(${addr}, ${value});` : `m.w${bytes * 8}(${addr}, Number(${value}));`;
+function storeBig(b: BlockBuilder, bytes: number, addr: string, value: string): string {
+  const args = b.addrArgs(addr);
+  // The value argument is evaluated after both address halves were read.
+  return bytes === 8 ? `m.st64(${args}, ${value});` : `m.st${bytes * 8}(${args}, ${b.low32(value)});`;
 }
 
-/** Store statement of GPR t's low `bytes` bytes at `addr`. */
+/** Store statement of GPR t's low `bytes` bytes at `addr` (narrow stores truncate the low word). */
 function gprStore(b: BlockBuilder, bytes: number, t: number, addr: string): string {
-  if (bytes === 8) return `m.w64(${addr}, ${b.x(t)});`;
-  const v = t === 31 ? "0" : `Number(BigInt.asUintN(${bytes * 8}, x[${t}]))`;
-  return `m.w${bytes * 8}(${addr}, ${v});`;
+  const args = b.addrArgs(addr);
+  if (bytes === 8) return `m.st64(${args}, ${b.x(t)});`;
+  return `m.st${bytes * 8}(${args}, ${t === 31 ? "0" : b.low32(`x[${t}]`)});`;
 }
 
 /** Statements storing SIMD&FP register t's low `bytes` bytes at `addr` (a name or simple expression). */
 function fpStore(b: BlockBuilder, bytes: Bytes, t: number, addr: string): string {
+  const args = b.addrArgs(addr);
   switch (bytes) {
-    case 1: return `m.w8(${addr}, ${b.view("vb")}[${t * 16}]);`;
-    case 2: return `m.w16(${addr}, ${b.view("vh")}[${t * 8}]);`;
-    case 4: return `m.w32(${addr}, ${b.view("vw")}[${t * 4}]);`;
-    case 8: return `m.w64(${addr}, ${b.view("vd")}[${t * 2}]);`;
+    case 1: return `m.st8(${args}, ${b.view("vb")}[${t * 16}]);`;
+    case 2: return `m.st16(${args}, ${b.view("vh")}[${t * 8}]);`;
+    case 4: return `m.st32(${args}, ${b.view("vw")}[${t * 4}]);`;
+    case 8: return `m.st64(${args}, ${b.view("vd")}[${t * 2}]);`;
     case 16:
-      return `m.w64(${addr}, ${b.view("vd")}[${t * 2}]); m.w64(${plus(addr, 8)}, vd[${t * 2 + 1}]);`;
+      return `m.st64(${args}, ${b.view("vd")}[${t * 2}]); m.st64(${b.addrArgs(plus(addr, 8))}, vd[${t * 2 + 1}]);`;
   }
 }
 
@@ -141,9 +153,16 @@ function fpSet(b: BlockBuilder, t: number, lo: string, hi = "0n"): string {
   return `${vd}[${t * 2}] = ${lo}; ${vd}[${t * 2 + 1}] = ${hi};`;
 }
 
+/** Emit a Q load into Vt: both halves into temporaries first, so a fault changes nothing. */
+function fpLoadQ(b: BlockBuilder, t: number, addr: string): void {
+  const lo = temp(b, loadBig(b, 8, addr));
+  const hi = temp(b, loadBig(b, 8, plus(addr, 8)));
+  b.emit(fpSet(b, t, lo, hi));
+}
+
 /** Statement probing a store of `len` bytes at `a` (a name or simple expression) when it crosses a page. */
-function probeCrossing(a: string, len: number): string {
-  return `if ((Number(${a}) & 0xfff) > ${4096 - len}) m.probeWrite(BigInt.asUintN(64, ${a}), ${len});`;
+function probeCrossing(b: BlockBuilder, a: string, len: number): string {
+  return `if ((${b.low32(a)} & 0xfff) > ${4096 - len}) m.probeWrite(BigInt.asUintN(64, ${a}), ${len});`;
 }
 
 /** Declare a temporary = expr, return its name (temporaries are block-level). */
@@ -202,14 +221,14 @@ function emitSingle(b: BlockBuilder, tr: Transfer, t: number, n: number, mode: M
   const wb = mode !== "offset";
   b.beforeMemory();
   if (tr.fp) {
-    if (!tr.load && tr.bytes === 16) b.emit(probeCrossing(addr, 16));
+    if (!tr.load && tr.bytes === 16) b.emit(probeCrossing(b, addr, 16));
     if (!tr.load) b.emit(fpStore(b, tr.bytes, t, addr));
-    else if (tr.bytes === 16) b.emit(`m.r128(${addr}, ${b.view("vd")}, ${t * 2});`);
-    else b.emit(fpSet(b, t, loadBig(tr.bytes, addr)));
+    else if (tr.bytes === 16) fpLoadQ(b, t, addr);
+    else b.emit(fpSet(b, t, loadBig(b, tr.bytes, addr)));
   } else if (!tr.load) {
     b.emit(gprStore(b, tr.bytes, t, addr));
   } else {
-    const e = gprLoadExpr(tr, addr);
+    const e = gprLoadExpr(b, tr, addr);
     // Rt == Rn with writeback: the written-back address wins (as qemu).
     if (t === 31 || (wb && t === n)) b.emit(`${e};`);
     else b.emit(`x[${t}] = ${e};`);
@@ -274,10 +293,10 @@ function LDR_lit(b: BlockBuilder, insn: number): boolean {
   else tr = { fp: false, bytes: opc === 1 ? 8 : 4, load: true, signed: opc === 2, dst64: true };
   b.beforeMemory();
   if (tr.fp) {
-    if (tr.bytes === 16) b.emit(`m.r128(${addr}, ${b.view("vd")}, ${t * 2});`);
-    else b.emit(fpSet(b, t, loadBig(tr.bytes, addr)));
+    if (tr.bytes === 16) fpLoadQ(b, t, addr);
+    else b.emit(fpSet(b, t, loadBig(b, tr.bytes, addr)));
   } else {
-    const e = gprLoadExpr(tr, addr);
+    const e = gprLoadExpr(b, tr, addr);
     b.emit(t === 31 ? `${e};` : `x[${t}] = ${e};`);
   }
   return true;
@@ -310,7 +329,7 @@ function LDST_pair(b: BlockBuilder, insn: number): boolean {
   const a = mode === 1 || off === 0 ? base : temp(b, plus(base, off));
   const a2 = plus(a, size);
   if (!load) {
-    b.emit(probeCrossing(a, 2 * size));
+    b.emit(probeCrossing(b, a, 2 * size));
     if (tr.fp) {
       b.emit(fpStore(b, tr.bytes, t, a));
       b.emit(fpStore(b, tr.bytes, t2, a2));
@@ -320,19 +339,19 @@ function LDST_pair(b: BlockBuilder, insn: number): boolean {
     }
   } else if (tr.fp) {
     if (size === 16) {
-      const [l1, h1, l2, h2] = [0, 8, 16, 24].map((o) => temp(b, `m.r64(${plus(a, o)})`));
+      const [l1, h1, l2, h2] = [0, 8, 16, 24].map((o) => temp(b, loadBig(b, 8, plus(a, o))));
       // Rt == Rt2: the second value wins (qemu), so Rt is written first.
       b.emit(fpSet(b, t, l1, h1));
       b.emit(fpSet(b, t2, l2, h2));
     } else {
-      const v1 = temp(b, loadBig(size, a));
-      const v2 = temp(b, loadBig(size, a2));
+      const v1 = temp(b, loadBig(b, size, a));
+      const v2 = temp(b, loadBig(b, size, a2));
       b.emit(fpSet(b, t, v1)); // Rt == Rt2: the second value wins (qemu)
       b.emit(fpSet(b, t2, v2));
     }
   } else {
-    const v1 = temp(b, gprLoadExpr(tr, a));
-    const v2 = temp(b, gprLoadExpr(tr, a2));
+    const v1 = temp(b, gprLoadExpr(b, tr, a));
+    const v2 = temp(b, gprLoadExpr(b, tr, a2));
     // Rt == Rt2: the first value wins; Rt/Rt2 == Rn with writeback: writeback wins.
     if (!(wb && t2 === n)) b.setX(t2, v2);
     if (!(wb && t === n)) b.setX(t, v1);
@@ -346,7 +365,7 @@ function LDST_pair(b: BlockBuilder, insn: number): boolean {
 
 /** Alignment check of `addr` (a temp) to `bytes`: misaligned exclusives/ordered accesses fault. */
 function checkAlign(b: BlockBuilder, addr: string, bytes: number, write: boolean): void {
-  if (bytes > 1) b.emit(`if ((${addr} & ${big(bytes - 1)}) !== 0n) m.alignmentFault(${addr}, ${write});`);
+  if (bytes > 1) b.emit(`if ((${b.low32(addr)} & ${bytes - 1}) !== 0) m.alignmentFault(${addr}, ${write});`);
 }
 
 /** LDXR/LDAXR (B/H/W/X): load and mark the PA in the local monitor. */
@@ -357,7 +376,7 @@ function LDXR(b: BlockBuilder, insn: number): boolean {
   const a = temp(b, b.xOrSp(bits(insn, 5, 5)));
   checkAlign(b, a, bytes, false);
   const pa = temp(b, `m.translate(${a}, "read")`);
-  const v = temp(b, loadBig(bytes, a));
+  const v = temp(b, loadBig(b, bytes, a));
   b.emit(`c.exclusiveAddr = ${pa}; c.exclusiveSize = ${bytes};`);
   b.setX(t, v);
   return true;
@@ -372,8 +391,8 @@ function LDXP(b: BlockBuilder, insn: number): boolean {
   const a = temp(b, b.xOrSp(bits(insn, 5, 5)));
   checkAlign(b, a, 2 * size, false);
   const pa = temp(b, `m.translate(${a}, "read")`);
-  const v1 = temp(b, loadBig(size, a));
-  const v2 = temp(b, loadBig(size, plus(a, size)));
+  const v1 = temp(b, loadBig(b, size, a));
+  const v2 = temp(b, loadBig(b, size, plus(a, size)));
   b.emit(`c.exclusiveAddr = ${pa}; c.exclusiveSize = ${2 * size};`);
   // Rt == Rt2: the second value wins (qemu).
   b.setX(t, v1);
@@ -403,7 +422,7 @@ function STXR(b: BlockBuilder, insn: number): boolean {
   checkAlign(b, a, bytes, true);
   // Read Rt before Ws is written (Rs == Rt stores the original value, as qemu).
   const v = temp(b, regBits(b, bytes, t));
-  storeExclusive(b, a, bytes, s, [storeBig(bytes, a, v)]);
+  storeExclusive(b, a, bytes, s, [storeBig(b, bytes, a, v)]);
   return true;
 }
 
@@ -416,7 +435,7 @@ function STXP(b: BlockBuilder, insn: number): boolean {
   checkAlign(b, a, 2 * size, true);
   const v1 = temp(b, regBits(b, size, bits(insn, 0, 5)));
   const v2 = temp(b, regBits(b, size, bits(insn, 10, 5)));
-  storeExclusive(b, a, 2 * size, s, [storeBig(size, a, v1), storeBig(size, plus(a, size), v2)]);
+  storeExclusive(b, a, 2 * size, s, [storeBig(b, size, a, v1), storeBig(b, size, plus(a, size), v2)]);
   return true;
 }
 
@@ -427,7 +446,7 @@ function emitLoadAcquire(b: BlockBuilder, insn: number): void {
   b.beforeMemory();
   const a = temp(b, b.xOrSp(bits(insn, 5, 5)));
   checkAlign(b, a, bytes, false);
-  const e = loadBig(bytes, a);
+  const e = loadBig(b, bytes, a);
   b.emit(t === 31 ? `${e};` : `x[${t}] = ${e};`);
 }
 
@@ -458,7 +477,7 @@ function LDAPUR(b: BlockBuilder, insn: number): boolean {
   const a = temp(b, plus(b.xOrSp(bits(insn, 5, 5)), sext(bits(insn, 12, 9), 9)));
   checkAlign(b, a, tr.bytes, !tr.load);
   if (!tr.load) b.emit(gprStore(b, tr.bytes, t, a));
-  else b.emit(t === 31 ? `${gprLoadExpr(tr, a)};` : `x[${t}] = ${gprLoadExpr(tr, a)};`);
+  else b.emit(t === 31 ? `${gprLoadExpr(b, tr, a)};` : `x[${t}] = ${gprLoadExpr(b, tr, a)};`);
   return true;
 }
 
@@ -474,9 +493,9 @@ function CAS(b: BlockBuilder, insn: number): boolean {
   checkAlign(b, a, bytes, true);
   const cmp = temp(b, regBits(b, bytes, s));
   const nv = temp(b, regBits(b, bytes, t));
-  const old = temp(b, loadBig(bytes, a));
+  const old = temp(b, loadBig(b, bytes, a));
   // A failed compare writes the old value back: the Arm ARM checks CAS as a store either way.
-  b.emit(storeBig(bytes, a, `(${old} === ${cmp} ? ${nv} : ${old})`));
+  b.emit(storeBig(b, bytes, a, `(${old} === ${cmp} ? ${nv} : ${old})`));
   b.setX(s, old);
   return true;
 }
@@ -494,11 +513,11 @@ function CASP(b: BlockBuilder, insn: number): boolean {
   const c2 = temp(b, regBits(b, size, s + 1));
   const n1 = temp(b, regBits(b, size, t));
   const n2 = temp(b, regBits(b, size, t + 1));
-  const o1 = temp(b, loadBig(size, a));
-  const o2 = temp(b, loadBig(size, plus(a, size)));
+  const o1 = temp(b, loadBig(b, size, a));
+  const o2 = temp(b, loadBig(b, size, plus(a, size)));
   const eq = temp(b, `${o1} === ${c1} && ${o2} === ${c2}`);
-  b.emit(storeBig(size, a, `(${eq} ? ${n1} : ${o1})`));
-  b.emit(storeBig(size, plus(a, size), `(${eq} ? ${n2} : ${o2})`));
+  b.emit(storeBig(b, size, a, `(${eq} ? ${n1} : ${o1})`));
+  b.emit(storeBig(b, size, plus(a, size), `(${eq} ? ${n2} : ${o2})`));
   b.setX(s, o1);
   b.setX(s + 1, o2);
   return true;
@@ -525,7 +544,7 @@ function ATOMIC(b: BlockBuilder, insn: number): boolean {
   const a = temp(b, b.xOrSp(bits(insn, 5, 5)));
   checkAlign(b, a, bytes, true);
   const sv = temp(b, regBits(b, bytes, s));
-  const old = temp(b, loadBig(bytes, a));
+  const old = temp(b, loadBig(b, bytes, a));
   const top = `0x${(1n << BigInt(bytes * 8 - 1)).toString(16)}n`;
   // Signed order = unsigned order with the sign bit flipped.
   const sgn = (v: string) => `(${v} ^ ${top})`;
@@ -543,7 +562,7 @@ function ATOMIC(b: BlockBuilder, insn: number): boolean {
       default: r = `(${old} <= ${sv} ? ${old} : ${sv})`; break; // UMIN
     }
   }
-  b.emit(storeBig(bytes, a, r));
+  b.emit(storeBig(b, bytes, a, r));
   b.setX(t, old);
   return true;
 }
