@@ -8,6 +8,7 @@ import { runAsm, CODE_BASE, DATA_BASE } from "./support/snippet.js";
 import { assemble } from "./support/asm.js";
 import { CpuState, ExitKind } from "../emulator/cpu/state.js";
 import { PhysicalBus } from "../emulator/bus.js";
+import { LDST_SCALAR_UNHANDLED } from "../emulator/cpu/a64/ldst_scalar.js";
 
 const D = BigInt(DATA_BASE);
 
@@ -333,4 +334,14 @@ describe("alignment faults", () => {
     `, { 1: D + 3n });
     expect(r.cpu.x[3]).toBe(0n);
   });
+});
+
+describe("encodings left unhandled", () => {
+  for (const u of LDST_SCALAR_UNHANDLED) {
+    it(`${u.name} is UNDEFINED (${u.reason})`, () => {
+      const r = run(`.inst 0x${u.value.toString(16)}`, { 0: D });
+      expect(r.exit).toBe(ExitKind.Undefined);
+      expect(r.cpu.pc).toBe(CODE_BASE);
+    });
+  }
 });

@@ -597,9 +597,11 @@ function unhandled(name: string, bitsStr: string, reason: string): UnhandledPatt
 }
 
 /** Encodings of this group left UNDEFINED on purpose. */
-export const UNHANDLED: UnhandledPattern[] = [
+export const LDST_SCALAR_UNHANDLED: UnhandledPattern[] = [
   unhandled("LDRAA/LDRAB", "11 111 0 00 x x 1 xxxxxxxxx x 1 xxxxx xxxxx", "pointer authentication (FEAT_PAuth) not implemented"),
   unhandled("STGP", "01 101 0 0 xx 0 xxxxxxx xxxxx xxxxx xxxxx", "memory tagging (FEAT_MTE) not implemented"),
   unhandled("MTE tags", "11 011001 xx 1 xxxxxxxxx xx xxxxx xxxxx", "memory tagging (FEAT_MTE) not implemented"),
-  unhandled("LD64B/ST64B", "11 111 0 00 0 0 1 xxxxx 1 xxx 00 xxxxx xxxxx", "FEAT_LS64 not implemented"),
+  unhandled("ST64B/ST64BV", "11 111 0 00 0 0 1 xxxxx 1 0x1 00 xxxxx xxxxx", "FEAT_LS64 not implemented"),
+  unhandled("ST64BV0", "11 111 0 00 0 0 1 xxxxx 1 010 00 xxxxx xxxxx", "FEAT_LS64 not implemented"),
+  unhandled("LD64B", "11 111 0 00 0 0 1 11111 1 101 00 xxxxx xxxxx", "FEAT_LS64 not implemented"),
 ];
