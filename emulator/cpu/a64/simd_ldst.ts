@@ -3,9 +3,10 @@
 // load-and-replicate (LD1R-LD4R), each with an optional post-index by an
 // immediate (Rm = 31: the number of bytes transferred) or by Xm.
 //
-// Every access first probes all pages it touches, so a fault leaves memory
-// and registers as they were; then memory is read/written in address
-// order through a byte buffer and (de)interleaved.
+// A fault leaves memory and registers as they were: loads read all their
+// bytes into a buffer before writing any register, and a store that crosses
+// a page probes both pages first. Memory is read/written in address order
+// through the buffer and (de)interleaved.
 
 import type { BlockBuilder } from "../builder.js";
 import type { Mmu } from "../../mmu/mmu.js";
@@ -37,6 +38,16 @@ function writeBytes(m: Mmu, va: bigint, len: number): void {
 }
 
 /**
+ * Make a store of `len` bytes at va all-or-nothing. Within one page the
+ * first write faults if any would (same page, same permissions), so only a
+ * page-crossing store needs an explicit probe of both pages. Loads need
+ * none: they read everything into `buf` before any register changes.
+ */
+function probeStore(m: Mmu, va: bigint, len: number): void {
+  if (Number(va & 0xfffn) + len > 0x1000) m.probeWrite(va, len);
+}
+
+/**
  * LD1-4/ST1-4 (multiple structures). `rpt` registers groups of `selem`
  * interleaved elements of 1 << esz bytes; `bytes` = 8 (D) or 16 (Q) per
  * register. Element e of structure member s in repetition r sits at
@@ -46,11 +57,21 @@ export function ldstMulti(c: CpuState, m: Mmu, va: bigint, t: number, rpt: numbe
   const total = rpt * selem * bytes;
   const eb = 1 << esz;
   const elements = bytes >> esz;
-  if (load) {
-    m.probeRead(va, total);
-    readBytes(m, va, total);
-  } else {
-    m.probeWrite(va, total);
+  if (load) readBytes(m, va, total);
+  else probeStore(m, va, total);
+  if (selem === 1) {
+    // LD1/ST1: each register is `bytes` consecutive bytes; copy 64 bits at a time.
+    const halves = bytes / 8;
+    for (let r = 0; r < rpt; r++) {
+      const reg = (t + r) & 31;
+      for (let h = 0; h < halves; h++) {
+        if (load) c.vd[2 * reg + h] = buf64[r * halves + h];
+        else buf64[r * halves + h] = c.vd[2 * reg + h];
+      }
+      if (load && halves === 1) c.vd[2 * reg + 1] = 0n;
+    }
+    if (!load) writeBytes(m, va, total);
+    return;
   }
   for (let r = 0; r < rpt; r++) {
     for (let s = 0; s < selem; s++) {
@@ -76,12 +97,8 @@ export function ldstMulti(c: CpuState, m: Mmu, va: bigint, t: number, rpt: numbe
 export function ldstSingle(c: CpuState, m: Mmu, va: bigint, t: number, selem: number, esz: number, index: number, replicate: boolean, bytes: number, load: boolean): void {
   const eb = 1 << esz;
   const total = selem * eb;
-  if (load) {
-    m.probeRead(va, total);
-    readBytes(m, va, total);
-  } else {
-    m.probeWrite(va, total);
-  }
+  if (load) readBytes(m, va, total);
+  else probeStore(m, va, total);
   for (let s = 0; s < selem; s++) {
     const reg = (t + s) & 31;
     if (load && replicate) {
@@ -133,10 +150,49 @@ function emitMulti(post: boolean) {
     if (size === 3 && q === 0 && selem > 1) return false;
     const bytes = q ? 16 : 8;
     const total = rpt * selem * bytes;
+    if (selem === 1) {
+      emitLd1St1(b, insn, post, rt, rpt, bytes, load);
+      return true;
+    }
     const h = b.helper(ldstMulti);
     emitAccess(b, insn, post, total, (va) => `${h}(c, m, ${va}, ${rt}, ${rpt}, ${selem}, ${size}, ${bytes}, ${load})`);
     return true;
   };
+}
+
+/**
+ * LD1/ST1 of 1-4 whole registers, inline: 64-bit accesses at va, va+8, ...
+ * Loads go to temporaries before any register is written; a store probes
+ * first when it crosses a page (see probeStore).
+ */
+function emitLd1St1(b: BlockBuilder, insn: number, post: boolean, rt: number, rpt: number, bytes: number, load: boolean): void {
+  const rn = bits(insn, 5, 5), rm = bits(insn, 16, 5);
+  const total = rpt * bytes;
+  const halves = bytes / 8;
+  b.beforeMemory();
+  const v = b.view("vd");
+  const va = b.tmp("va");
+  b.emit(`const ${va} = ${b.xOrSp(rn)};`);
+  const addr = (k: number) => (k === 0 ? va : `(${va} + ${8 * k}n) & 0xffffffffffffffffn`);
+  if (load) {
+    const ts: string[] = [];
+    for (let k = 0; k < rpt * halves; k++) {
+      const t = b.tmp();
+      ts.push(t);
+      b.emit(`const ${t} = m.r64(${addr(k)});`);
+    }
+    for (let r = 0; r < rpt; r++) {
+      const reg = (rt + r) & 31;
+      b.emit(`${v}[${2 * reg}] = ${ts[r * halves]}; ${v}[${2 * reg + 1}] = ${halves === 2 ? ts[r * halves + 1] : "0n"};`);
+    }
+  } else {
+    b.emit(`if (Number(${va} & 0xfffn) + ${total} > 4096) m.probeWrite(${va}, ${total});`);
+    for (let k = 0; k < rpt * halves; k++) {
+      const reg = (rt + Math.floor(k / halves)) & 31;
+      b.emit(`m.w64(${addr(k)}, ${v}[${2 * reg + (k % halves)}]);`);
+    }
+  }
+  if (post) b.setXOrSp(rn, rm === 31 ? `${va} + ${total}n` : `${va} + ${b.x(rm)}`);
 }
 
 //  31 30 29     23 22 21 20  16 15  13 12 11 10 9   5 4   0
