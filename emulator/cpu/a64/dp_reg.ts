@@ -33,7 +33,7 @@ const M32 = "0xffffffffn";
  * expression whose low `size` bits are right (higher bits may be anything,
  * it may be negative). Callers store it into x[] or wrap it in asUintN.
  */
-function shiftedReg(b: BlockBuilder, size: Size, m: number, type: number, amt: number): string {
+function shiftedReg(size: Size, m: number, type: number, amt: number): string {
   if (m === 31) return "0n";
   const k = BigInt(amt);
   const u = size === 64 ? `x[${m}]` : `(x[${m}] & ${M32})`;
@@ -96,7 +96,7 @@ function LOGICAL_reg(b: BlockBuilder, insn: number): boolean {
   const m = bits(insn, 16, 5);
   const n = bits(insn, 5, 5);
   const d = bits(insn, 0, 5);
-  let op2 = shiftedReg(b, size, m, bits(insn, 22, 2), imm6);
+  let op2 = shiftedReg(size, m, bits(insn, 22, 2), imm6);
   if (invert) op2 = op2 === "0n" ? "-1n" : `(${op2} ^ -1n)`;
   const rn = b.x(n);
   let raw: string;
@@ -126,7 +126,7 @@ function ADDSUB_shift(b: BlockBuilder, insn: number): boolean {
   const m = bits(insn, 16, 5);
   const n = bits(insn, 5, 5);
   const d = bits(insn, 0, 5);
-  const op2 = shiftedReg(b, size, m, type, imm6);
+  const op2 = shiftedReg(size, m, type, imm6);
   return addSub(b, insn, size, b.x(n), size === 64 ? b.x(n) : flagOperand(b, 32, n), op2, false, d);
 }
 
@@ -254,18 +254,15 @@ function rbitHelper(v: bigint, size: number): bigint {
   return (BigInt(lo) << 32n) | BigInt(hi);
 }
 
-/** Count leading zero bits of the low `size` bits of v (v < 2^size). */
-function clzHelper(v: bigint, size: number): bigint {
-  if (size === 32) return BigInt(Math.clz32(Number(v)));
-  const hi = Number(v >> 32n);
-  return BigInt(hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(Number(v & 0xffffffffn)));
-}
-
-/** CLS: leading bits equal to the sign bit, not counting it; v < 2^size. */
-function clsHelper(v: bigint, size: number): bigint {
-  // Bit i of y is v<i+1> XOR v<i>; counting its leading zeros over size-1 bits is CLS.
-  const y = ((v >> 1n) ^ v) & ((1n << BigInt(size - 1)) - 1n);
-  return clzHelper(y, size) - 1n;
+/**
+ * A JS number expression: leading zero bits of `v` (a BigInt below 2^size).
+ * Goes through the builder's scratch halves (s64/s32): Number(bigint) is a
+ * runtime call, ten times slower.
+ */
+function clzExpr(b: BlockBuilder, size: Size, v: string): string {
+  const lo = b.low32(v); // (s64[0] = v, s32[0]); also declares s32
+  if (size === 32) return `Math.clz32(${lo})`;
+  return `((${lo}, s32[1]) !== 0 ? Math.clz32(s32[1]) : 32 + Math.clz32(s32[0]))`;
 }
 
 /** Swap adjacent `unit`-bit groups of a 64-bit BigInt expression (all in lowered ops). */
@@ -298,8 +295,13 @@ function DP_1SRC(b: BlockBuilder, insn: number): boolean {
       b.setX(d, opcode === 3 ? swapUnits(t, 32) : t);
       break;
     }
-    case 4: b.setX(d, `${b.helper(clzHelper)}(${src}, ${size})`); break;
-    default: b.setX(d, `${b.helper(clsHelper)}(${src}, ${size})`); break;
+    case 4: b.setX(d, `BigInt(${clzExpr(b, size, src)})`); break;
+    default: {
+      // CLS: bit i of y is Rn<i+1> XOR Rn<i>; its leading zeros over size-1 bits count the sign copies.
+      const y = `(((${src} >> 1n) ^ ${src}) & ${lit((1n << BigInt(size - 1)) - 1n)})`;
+      b.setX(d, `BigInt(${clzExpr(b, size, y)} - 1)`);
+      break;
+    }
   }
   return true;
 }
