@@ -20,7 +20,7 @@ import { CLASSES } from "./random/index.js";
 import { drawCases } from "./random/index.js";
 
 /** Classes whose differences fail the test. */
-const CHECKED = new Set<string>(["dp_imm", "dp_reg", "ldst", "seq", "simd_ldst"]);
+const CHECKED = new Set<string>(["dp_imm", "dp_reg", "ldst", "seq", "seq_mem", "simd", "simd_ldst"]);
 
 const COUNT = Number(process.env.RANDOM_INSN_COUNT ?? 2000);
 const SEED = Number(process.env.RANDOM_INSN_SEED ?? 1);

@@ -7,7 +7,7 @@ import type { DiffCase, InitState } from "../support/diff.js";
 import { SCRATCH_SIZE } from "../support/stub.js";
 import { DP_IMM, DP_REG, SKIP_BRANCHES } from "./dp.js";
 import { FP } from "./fp.js";
-import { LDST } from "./ldst.js";
+import { BASE_OFFSET, LDST } from "./ldst.js";
 import { SIMD, SIMD_SCALAR } from "./simd.js";
 import { SIMD_LDST } from "./simd_ldst.js";
 import { Insn, Template } from "./template.js";
@@ -20,6 +20,11 @@ export interface InsnClass {
   length?: [number, number];
   /** One-instruction forward skips mixed into sequences (never the last instruction). */
   skips?: Template[];
+  /**
+   * Memory templates mixed into sequences. All of them share one base register
+   * (bits 9:5 rewritten), which no instruction of the sequence may write.
+   */
+  mem?: Template[];
   /** Randomise FPCR (rounding mode, FZ, DN, AHP) and seed V registers with FP values. */
   fp: boolean;
 }
@@ -34,7 +39,28 @@ export const CLASSES: InsnClass[] = [
   { name: "simd_ldst", templates: SIMD_LDST, fp: false },
   // Sequences of flag setters and flag users (with forward skips): deferred NZCV across instructions.
   { name: "seq", templates: [...DP_IMM, ...DP_REG], fp: false, length: [2, 6], skips: SKIP_BRANCHES },
+  // The same with loads, stores and atomics in between (flags must survive memory accesses).
+  {
+    name: "seq_mem",
+    templates: [...DP_IMM, ...DP_REG],
+    fp: false,
+    length: [2, 6],
+    skips: SKIP_BRANCHES,
+    mem: LDST.filter((t) => ["LDR/STR_uimm", "LDUR/STUR", "LDTR/STTR", "LDP/STP", "LD<op>/SWP", "CAS", "LDAR/STLR", "LDAPR"].includes(t.name)),
+  },
 ];
+
+/** Could `word` (a load/store or data-processing instruction) write register `reg`? Conservative. */
+function mayWrite(word: number, reg: number, isMem: boolean): boolean {
+  if ((word & 31) === reg) return true;
+  if (!isMem) return false;
+  return ((word >>> 10) & 31) === reg || ((word >>> 16) & 31) === reg;
+}
+
+/** Load/store pair forms with writeback (bits 24:23 = 01 post, 11 pre) would walk the base away. */
+function isPairWriteback(word: number): boolean {
+  return (word & 0x3a000000) === 0x28000000 && ((word >>> 23) & 1) === 1;
+}
 
 const FPCR_AHP = 1 << 26;
 const FPCR_DN = 1 << 25;
@@ -98,14 +124,31 @@ export function drawCases(cls: InsnClass, count: number, seed: number): (DiffCas
     const [lo, hi] = cls.length ?? [1, 1];
     const n = lo + r.nextInt(hi - lo + 1);
     const insns: Insn[] = [];
+    const base = r.nextInt(31);
     for (let k = 0; k < n; k++) {
       const skip = cls.skips && k < n - 1 && r.nextInt(4) === 0;
-      insns.push(drawFrom(skip ? cls.skips! : cls.templates));
+      if (skip) {
+        insns.push(drawFrom(cls.skips!));
+        continue;
+      }
+      for (;;) {
+        const isMem = cls.mem !== undefined && r.nextInt(3) === 0;
+        const insn = drawFrom(isMem ? cls.mem! : cls.templates);
+        if (cls.mem) {
+          if (isMem) insn.word = ((insn.word & ~(31 << 5)) | (base << 5)) >>> 0;
+          if (mayWrite(insn.word, base, isMem) || (isMem && isPairWriteback(insn.word))) continue;
+          if (isMem) insn.base = { reg: base, offset: BASE_OFFSET };
+        }
+        insns.push(insn);
+        break;
+      }
     }
-    // Sequences carry no memory operands, so only the first instruction's needs apply.
     const words = insns.flatMap((i) => [i.word, ...(i.more ?? [])]);
     const name = insns.map((i) => i.name).join(" ; ");
-    out.push({ asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"), init: initFor(r, cls, insns[0]), template: n === 1 ? name : `seq${n}` });
+    // A sequence's needs: the first instruction's register values (single-instruction
+    // classes) or the shared memory base (memory sequences).
+    const first = cls.mem ? { ...insns[0], regs: undefined, base: { reg: base, offset: BASE_OFFSET } } : insns[0];
+    out.push({ asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"), init: initFor(r, cls, first), template: n === 1 ? name : `seq${n}` });
   }
   return out;
 }
