@@ -13,6 +13,7 @@ import { bits } from "./table.js";
 import { call, fields, VIEW_BY_ESZ, zeroUpper } from "./simd_emit.js";
 import { LaneOp, OPS, UNOPS, UnaryOp } from "./simd_ops.js";
 import { Across, across, long3, misc2, narrow, narrowHigh, NarrowSat, pair3, pairLong, rev, same3, ShiftImm, shiftImm, widenShift } from "./simd_drivers.js";
+import { emitInlineAcross, emitInlineBinary, emitInlineShift, emitInlineUnary, emitInlineWiden, emitInlineXtn, hasInlineBinary, hasInlineUnary } from "./simd_inline.js";
 import { emitFp3Same, emitFpAcross, emitFpByElement, emitFpFixed, emitFpMisc } from "./simd_fparith.js";
 
 // --- Three same --------------------------------------------------------------------
@@ -82,6 +83,9 @@ const SAME3: Record<number, Same3> = {
   0b0_10111: s3("ADDP", OPS.ADD, "u", true, "none", { pair: true }),
 };
 
+/** OPS/UNOPS key of a lane op object (for picking an inline form). */
+const OP_NAME = new Map<unknown, string>([...Object.entries(OPS), ...Object.entries(UNOPS)].map(([k, v]) => [v, k]));
+
 /** One lane expression of an inline element-wise op (lane values read from view `v`). */
 function inlineLane(kind: string, v: string, esz: number, d: string, n: string, m: string): string {
   const mul = (a: string, b2: string) => (esz === 2 ? `Math.imul(${a}, ${b2})` : esz === 3 ? `${a} * ${b2}` : `${a} * ${b2}`);
@@ -131,7 +135,9 @@ export function emitSame3(b: BlockBuilder, insn: number): boolean {
   if (f.size === 3 && (!e.d64 || f.q === 0)) return false;
   if (e.op === OPS.PMUL && f.size !== 0) return false;
   const signed = e.sign === "s" || (e.sign === "U" && f.u === 0);
+  const name = OP_NAME.get(e.op) ?? "";
   if (e.inline && !e.pair) emitInline(b, e.inline, f.size, f.bytes, f.rd, f.rn, f.rm);
+  else if (!e.pair && hasInlineBinary(name, f.size)) emitInlineBinary(b, name, f.size, f.bytes, signed, f.rd, f.rn, f.rm);
   else if (e.pair) call(b, pair3, [e.op, f.size, f.bytes, signed, f.rd, f.rn, f.rm]);
   else call(b, same3, [e.op, f.size, f.bytes, signed, f.rd, f.rn, f.rm, -1]);
   return true;
@@ -235,9 +241,12 @@ function emitMiscCommon(b: BlockBuilder, insn: number, scalar: boolean): boolean
   if (((e.sizes >> f.size) & 1) === 0) return false;
   if (f.size === 3 && f.q === 0) return false;
   switch (e.special) {
-    case undefined:
-      call(b, misc2, [e.op!, f.size, f.bytes, signed, f.rd, f.rn]);
+    case undefined: {
+      const name = OP_NAME.get(e.op) ?? "";
+      if (hasInlineUnary(name, f.size)) emitInlineUnary(b, name, f.size, f.bytes, signed, f.rd, f.rn);
+      else call(b, misc2, [e.op!, f.size, f.bytes, signed, f.rd, f.rn]);
       return true;
+    }
     case "rev64":
     case "rev32":
     case "rev16":
@@ -250,8 +259,11 @@ function emitMiscCommon(b: BlockBuilder, insn: number, scalar: boolean): boolean
     case "shll":
       call(b, widenShift, [f.size, f.q, false, f.rd, f.rn, 8 << f.size]);
       return true;
+    case "xtn":
+      emitInlineXtn(b, f.size, f.q, f.rd, f.rn);
+      return true;
     default: {
-      const mode = e.special === "xtn" ? NarrowSat.None : e.special === "sqxtn" ? NarrowSat.Signed : NarrowSat.Unsigned;
+      const mode = e.special === "sqxtn" ? NarrowSat.Signed : NarrowSat.Unsigned;
       call(b, narrow, [f.size, f.q, signed, f.rd, f.rn, 0, false, mode, 8 >> f.size]);
       return true;
     }
@@ -279,7 +291,8 @@ export function emitAcross(b: BlockBuilder, insn: number): boolean {
   if (kind === undefined) return emitFpAcross(b, insn);
   if (kind === Across.AddV && f.u === 1) return false;
   if (f.size === 3 || (f.size === 2 && f.q === 0)) return false;
-  call(b, across, [kind, f.size, f.bytes, f.u === 0, f.rd, f.rn]);
+  if (kind === Across.AddLV) call(b, across, [kind, f.size, f.bytes, f.u === 0, f.rd, f.rn]);
+  else emitInlineAcross(b, kind === Across.AddV ? "add" : kind === Across.MaxV ? "max" : "min", f.size, f.bytes, f.u === 0, f.rd, f.rn);
   return true;
 }
 
@@ -370,7 +383,7 @@ function emitShiftCommon(b: BlockBuilder, insn: number, scalar: boolean): boolea
   }
   if (opcode === 0b10100) {
     if (scalar || esz === 3) return false;
-    call(b, widenShift, [esz, f.q, signed, f.rd, f.rn, left]);
+    emitInlineWiden(b, esz, f.q, signed, f.rd, f.rn, left);
     return true;
   }
   const bytes = scalar ? 1 << esz : f.bytes;
@@ -396,7 +409,9 @@ function emitShiftCommon(b: BlockBuilder, insn: number, scalar: boolean): boolea
   }
   // Only the saturating shifts have scalar forms for B/H/S.
   if (scalar && esz !== 3 && kind !== ShiftImm.Qshl && kind !== ShiftImm.Qshlu) return false;
-  call(b, shiftImm, [kind, esz, bytes, sgn, f.rd, f.rn, amount]);
+  const inlineKind = kind === ShiftImm.Shr ? "shr" : kind === ShiftImm.Sra ? "sra" : kind === ShiftImm.Shl ? "shl" : undefined;
+  if (inlineKind) emitInlineShift(b, inlineKind, esz, bytes, sgn, f.rd, f.rn, amount);
+  else call(b, shiftImm, [kind, esz, bytes, sgn, f.rd, f.rn, amount]);
   return true;
 }
 

@@ -7,6 +7,7 @@ import type { CpuState } from "../state.js";
 import { bits } from "./table.js";
 import { call, fields, VIEW_BY_ESZ, zeroUpper } from "./simd_emit.js";
 import { clearScratch, commit, getU, put, sb } from "./simd_lanes.js";
+import { emitInlineMove } from "./simd_inline.js";
 
 // --- Copy -------------------------------------------------------------------------------
 
@@ -204,7 +205,16 @@ export function emitPermute(b: BlockBuilder, insn: number): boolean {
   const opc = bits(insn, 12, 3);
   if ((opc & 3) === 0) return false;
   if (f.size === 3 && f.q === 0) return false;
-  call(b, permute, [opc, f.size, f.bytes, f.rd, f.rn, f.rm]);
+  const lanes = f.bytes >> f.size;
+  const part = opc >> 2, kind = opc & 3;
+  emitInlineMove(b, f.size, f.bytes, f.rd, (i) => {
+    if (kind === 1) {
+      const j = 2 * i + part; // UZP: even/odd lanes of Vm:Vn
+      return j < lanes ? [f.rn, j] : [f.rm, j - lanes];
+    }
+    if (kind === 2) return [(i & 1) === 0 ? f.rn : f.rm, (i & ~1) + part]; // TRN
+    return [(i & 1) === 0 ? f.rn : f.rm, (i >> 1) + (part * lanes) / 2]; // ZIP
+  });
   return true;
 }
 
@@ -223,7 +233,7 @@ export function emitExt(b: BlockBuilder, insn: number): boolean {
   const f = fields(insn);
   const imm4 = bits(insn, 11, 4);
   if (f.q === 0 && imm4 >= 8) return false;
-  call(b, ext, [f.bytes, f.rd, f.rn, f.rm, imm4]);
+  emitInlineMove(b, 0, f.bytes, f.rd, (i) => (imm4 + i < f.bytes ? [f.rn, imm4 + i] : [f.rm, imm4 + i - f.bytes]));
   return true;
 }
 
