@@ -35,6 +35,36 @@ interface FlagRecipe {
 const VIEW_NAMES = ["vb", "vh", "vw", "vd", "vf32", "vf64"] as const;
 export type VectorView = (typeof VIEW_NAMES)[number];
 
+/**
+ * What the blocks of one compiled function share: helper constants, the
+ * register views and scratch arrays the prologue must declare. A region
+ * (several blocks in one function, see translate.ts) shares one context.
+ */
+export class CompileContext {
+  readonly helpers: unknown[] = [];
+  readonly helperNames = new Map<unknown, string>();
+  readonly views = new Set<VectorView>();
+  usesFlagOps = false;
+  usesScratch = false;
+
+  /** Declarations every block body may rely on. */
+  prologue(): string[] {
+    const out = ["const x = c.x, xs = c.xs;"];
+    if (this.usesFlagOps) out.push("const fl = c.flagOps;");
+    if (this.usesScratch) out.push("const s64 = c.scratch64, s32 = c.scratch32;");
+    for (const v of VIEW_NAMES) if (this.views.has(v)) out.push(`const ${v} = c.${v};`);
+    return out;
+  }
+
+  /** Compile `body` (which may use the prologue's names) into a function (c, m) => void. */
+  compile(name: string, body: string[]): (c: unknown, m: unknown) => void {
+    const names = this.helpers.map((_, i) => `h${i}`);
+    const consts = names.length ? `const ${names.map((n, i) => `${n} = H[${i}]`).join(", ")};` : "";
+    const src = `${consts}\nreturn function ${name}(c, m) {\n${[...this.prologue(), ...body].join("\n")}\n};`;
+    return new Function("H", src)(this.helpers) as (c: unknown, m: unknown) => void;
+  }
+}
+
 export const MASK64 = "0xffffffffffffffffn";
 export const MASK32 = "0xffffffffn";
 
@@ -48,23 +78,26 @@ export class BlockBuilder {
   ended = false;
   private readonly lines: string[] = [];
   private temps = 0;
-  private readonly helpers: unknown[] = [];
-  private readonly helperNames = new Map<unknown, string>();
-  private readonly views = new Set<VectorView>();
+  readonly ctx: CompileContext;
+  /**
+   * Region mode: this block is one case of a multi-block function. Its end
+   * sets c.pc and `continue`s the region's dispatch loop instead of returning.
+   */
+  readonly inRegion: boolean;
+  /** Static successors (direct branch targets and fall-throughs), for region building. */
+  readonly successors: number[] = [];
   /** Pending flag recipe not yet materialised into c.nzcv. */
   private recipe: FlagRecipe | undefined;
   /** Flags known to be in c.nzcv already. */
   private flagsClean = true;
   /** The block ends with a branch to its own start: wrap the body in a loop. */
   private selfLoop = false;
-  /** Generated code converts through c.scratch64 (declare `s64`, `s32`). */
-  private usesScratch = false;
-  /** Generated code stores into c.flagOps (declare `fl`). */
-  private usesFlagOps = false;
 
-  constructor(startPc: number) {
+  constructor(startPc: number, ctx?: CompileContext) {
     this.startPc = startPc;
     this.pc = startPc;
+    this.inRegion = ctx !== undefined;
+    this.ctx = ctx ?? new CompileContext();
   }
 
   // --- Code and names -----------------------------------------------------------
@@ -81,18 +114,18 @@ export class BlockBuilder {
 
   /** Make a host function (or any value) callable from generated code; returns its name. */
   helper(fn: unknown): string {
-    let name = this.helperNames.get(fn);
+    let name = this.ctx.helperNames.get(fn);
     if (!name) {
-      name = `h${this.helpers.length}`;
-      this.helpers.push(fn);
-      this.helperNames.set(fn, name);
+      name = `h${this.ctx.helpers.length}`;
+      this.ctx.helpers.push(fn);
+      this.ctx.helperNames.set(fn, name);
     }
     return name;
   }
 
   /** Name of a SIMD&FP register view, declared in the prologue on first use. */
   view(v: VectorView): string {
-    this.views.add(v);
+    this.ctx.views.add(v);
     return v;
   }
 
@@ -194,7 +227,7 @@ export class BlockBuilder {
       kind |= FLAGS_CARRY;
       carry = ` fl[3] = ${f.carry};`;
     }
-    this.usesFlagOps = true;
+    this.ctx.usesFlagOps = true;
     this.emit(`fl[0] = ${f.a}; fl[1] = ${f.b}; fl[2] = ${f.r};${carry} c.flagKind = ${kind};`);
     this.flagsClean = true;
   }
@@ -271,6 +304,7 @@ export class BlockBuilder {
 
   /** End the block with a jump to a constant target. */
   branch(target: number): void {
+    this.successors.push(target);
     this.finish(`c.pc = ${target};`);
   }
 
@@ -281,7 +315,8 @@ export class BlockBuilder {
    * pending.
    */
   branchCond(condExpr: string, target: number, fallthrough: number): void {
-    if (target === this.startPc) {
+    this.successors.push(target, fallthrough);
+    if (target === this.startPc && !this.inRegion) {
       const k = this.tmp("k");
       this.emit(`const ${k} = ${condExpr};`);
       this.materializeFlags();
@@ -305,7 +340,7 @@ export class BlockBuilder {
    * below 2^53). Prefer it to Number(): it avoids a V8 runtime call.
    */
   num(expr: string): string {
-    this.usesScratch = true;
+    this.ctx.usesScratch = true;
     return `(s64[0] = ${expr}, s32[1] * 4294967296 + s32[0])`;
   }
 
@@ -314,13 +349,13 @@ export class BlockBuilder {
    * m.st8..st64) from a BigInt address expression (taken modulo 2^64).
    */
   addrArgs(expr: string): string {
-    this.usesScratch = true;
+    this.ctx.usesScratch = true;
     return `(s64[0] = ${expr}, s32[0]), s32[1]`;
   }
 
   /** A JS number expression for the low 32 bits of the BigInt `expr` (unsigned). */
   low32(expr: string): string {
-    this.usesScratch = true;
+    this.ctx.usesScratch = true;
     return `(s64[0] = ${expr}, s32[0])`;
   }
 
@@ -331,7 +366,7 @@ export class BlockBuilder {
   raise(kind: ExitKind, esr: number, resumePc: number, retire: boolean): void {
     this.materializeFlags();
     if (!retire) this.count--;
-    this.finish(`c.esr = ${esr >>> 0}; c.exit = ${kind}; c.pc = ${resumePc};`);
+    this.finish(`c.esr = ${esr >>> 0}; c.exit = ${kind}; c.pc = ${resumePc};`, true);
   }
 
   /** UNDEFINED: EC 0 with the PC at this instruction. */
@@ -341,22 +376,32 @@ export class BlockBuilder {
 
   /** End the block at the next sequential instruction (block size limit, ISB, ...). */
   endSequential(): void {
+    this.successors.push(this.pc + 4);
     this.finish(`c.pc = ${this.pc + 4};`);
   }
 
   /** End the block before the current instruction (size limit or page end); call after advance(). */
   endAtBoundary(): void {
     this.materializeFlags();
+    this.successors.push(this.pc);
     this.emit(`c.retired += ${this.count};`);
     this.emit(`c.pc = ${this.pc};`);
+    this.regionTail(false);
     this.ended = true;
   }
 
-  private finish(pcStmt: string): void {
+  private finish(pcStmt: string, exits = false): void {
     this.materializeFlags();
     this.emit(`c.retired += ${this.count + 1};`);
     this.emit(pcStmt);
+    this.regionTail(exits);
     this.ended = true;
+  }
+
+  /** In a region, go round the dispatch loop unless the run must stop. */
+  private regionTail(exits: boolean): void {
+    if (!this.inRegion) return;
+    this.emit(exits ? "return;" : "if (c.retired < c.runLimit && !c.irqLine) continue; return;");
   }
 
   /** Called by the translator after each instruction's emitter ran. */
@@ -367,20 +412,18 @@ export class BlockBuilder {
 
   // --- Output -------------------------------------------------------------------------
 
-  /** The JS source of the block body (for debugging and golden tests). */
+  /** The statements of this block (without the prologue). */
+  body(): string[] {
+    return this.selfLoop ? ["for (;;) {", ...this.lines, "}"] : this.lines;
+  }
+
+  /** The JS source of the block, prologue included (for debugging and golden tests). */
   source(): string {
-    const prologue = ["const x = c.x, xs = c.xs;"];
-    if (this.usesFlagOps) prologue.push("const fl = c.flagOps;");
-    if (this.usesScratch) prologue.push("const s64 = c.scratch64, s32 = c.scratch32;");
-    for (const v of VIEW_NAMES) if (this.views.has(v)) prologue.push(`const ${v} = c.${v};`);
-    const body = this.selfLoop ? ["for (;;) {", ...this.lines, "}"] : this.lines;
-    return [...prologue, ...body].join("\n");
+    return [...this.ctx.prologue(), ...this.body()].join("\n");
   }
 
   /** Compile to a function (c, m) => void. */
   compile(): (c: unknown, m: unknown) => void {
-    const names = this.helpers.map((_, i) => `h${i}`);
-    const outer = `${names.length ? `const ${names.map((n, i) => `${n} = H[${i}]`).join(", ")};` : ""}\nreturn function block_${this.startPc.toString(16)}(c, m) {\n${this.source()}\n};`;
-    return new Function("H", outer)(this.helpers) as (c: unknown, m: unknown) => void;
+    return this.ctx.compile(`block_${this.startPc.toString(16)}`, this.body());
   }
 }

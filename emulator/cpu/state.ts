@@ -182,6 +182,8 @@ export class CpuState {
 
   /** Retired instructions (drives virtual time). */
   retired = 0;
+  /** VA of the basic block being executed (for retired counts after a fault). */
+  blockStart = 0;
   /** `retired` value at which the current runEl0 call stops (self-loops check it). */
   runLimit = 0;
 

@@ -9,12 +9,16 @@
 
 import { PhysicalBus, RAM_BASE } from "../bus.js";
 import { GUEST_EXCEPTION, Mmu } from "../mmu/mmu.js";
-import { BlockBuilder } from "./builder.js";
+import { BlockBuilder, CompileContext } from "./builder.js";
 import { decode } from "./a64/decode.js";
 import { CpuState, ExitKind } from "./state.js";
 
 /** Longest basic block we translate (instructions). */
 export const MAX_BLOCK_INSNS = 64;
+/** Executions after which a block is recompiled as the entry of a region. */
+export const REGION_THRESHOLD = 2000;
+/** Most basic blocks in one region. */
+export const MAX_REGION_BLOCKS = 48;
 
 type BlockFn = (c: CpuState, m: Mmu) => void;
 
@@ -31,10 +35,15 @@ export interface Block {
   next0: Block | undefined;
   next1: Block | undefined;
   linkGen: number;
+  /** Executions counted by runEl0 (until promoted to a region). */
+  hits: number;
+  /** This block's function is a region: it may run several blocks per call. */
+  region: boolean;
 }
 
 export interface TranslatorStats {
   blocksCompiled: number;
+  regionsCompiled: number;
   insnsTranslated: number;
   invalidations: number;
 }
@@ -43,7 +52,7 @@ export class Translator {
   private readonly blocks = new Map<number, Block>();
   private readonly pageBlocks = new Map<number, Block[]>();
   private readonly mmus: Mmu[] = [];
-  readonly stats: TranslatorStats = { blocksCompiled: 0, insnsTranslated: 0, invalidations: 0 };
+  readonly stats: TranslatorStats = { blocksCompiled: 0, regionsCompiled: 0, insnsTranslated: 0, invalidations: 0 };
   /** Debug/inspection hook: called with each newly compiled block and its JS source. */
   onCompile: ((block: Block, source: string) => void) | undefined = undefined;
 
@@ -66,25 +75,19 @@ export class Translator {
 
   private translate(m: Mmu, pc: number, pa: number): Block {
     if (!this.bus.isRam(pa, 4)) return m.raiseAbort(BigInt(pc), "exec", 0x10);
-    const b = new BlockBuilder(pc);
-    let off = pa - RAM_BASE;
-    for (;;) {
-      const insn = this.bus.ram32[off >>> 2];
-      const p = decode(insn);
-      if (!p || p.emit(b, insn) === false) {
-        b.undefinedInsn();
-      }
-      if (b.ended) break;
-      b.advance();
-      off += 4;
-      if (b.count >= MAX_BLOCK_INSNS || (b.pc & 0xfff) === 0) {
-        b.endAtBoundary();
-        break;
-      }
-    }
+    const b = this.build(pc, pa);
     const fn = b.compile() as BlockFn;
-    const block: Block = { va: pc, pa, fn, insns: b.count, valid: true, next0: undefined, next1: undefined, linkGen: -1 };
+    const block: Block = { va: pc, pa, fn, insns: b.count, valid: true, next0: undefined, next1: undefined, linkGen: -1, hits: 0, region: false };
     this.onCompile?.(block, b.source());
+    this.register(block);
+    this.stats.blocksCompiled++;
+    this.stats.insnsTranslated += b.count;
+    return block;
+  }
+
+  /** Enter `block` in the caches and in its page's invalidation list. */
+  private register(block: Block): void {
+    const pa = block.pa;
     this.blocks.set(pa, block);
     const page = (pa - RAM_BASE) >>> 12;
     let list = this.pageBlocks.get(page);
@@ -95,9 +98,60 @@ export class Translator {
     }
     list.push(block);
     this.bus.codePages[page] = Math.min(0xffff, list.length);
-    this.stats.blocksCompiled++;
-    this.stats.insnsTranslated += b.count;
-    return block;
+  }
+
+  /**
+   * Recompile a hot block as a region: the basic blocks reachable from it by
+   * direct branches on the same page, in one function whose loop dispatches
+   * on c.pc (a `switch`), so loops spanning several blocks run without
+   * returning to runEl0. Returns the region's Block (entry = `hot.va`).
+   */
+  promote(m: Mmu, hot: Block): Block {
+    hot.hits = -Infinity; // never again, whatever happens
+    const pageVa = hot.va - (hot.va & 0xfff);
+    const pagePa = hot.pa - (hot.pa & 0xfff);
+    const ctx = new CompileContext();
+    const cases: string[] = [];
+    const seen = new Set<number>([hot.va]);
+    const queue = [hot.va];
+    while (queue.length > 0 && cases.length < MAX_REGION_BLOCKS) {
+      const va = queue.shift()!;
+      const b = this.build(va, pagePa + (va - pageVa), ctx);
+      cases.push(`case ${va}: {`, `c.blockStart = ${va};`, ...b.body(), "}");
+      for (const s of b.successors) {
+        if (s - (s & 0xfff) === pageVa && !seen.has(s)) {
+          seen.add(s);
+          queue.push(s);
+        }
+      }
+    }
+    const body = ["for (;;) {", "switch (c.pc) {", ...cases, "default: return;", "}", "}"];
+    const fn = ctx.compile(`region_${hot.va.toString(16)}`, body) as BlockFn;
+    const region: Block = { ...hot, fn, next0: undefined, next1: undefined, linkGen: -1, hits: -Infinity, region: true };
+    this.onCompile?.(region, [...ctx.prologue(), ...body].join("\n"));
+    hot.valid = false;
+    this.register(region);
+    this.stats.regionsCompiled++;
+    return region;
+  }
+
+  /** Translate the basic block at `pc` (physical `pa`) into a builder. */
+  private build(pc: number, pa: number, ctx?: CompileContext): BlockBuilder {
+    const b = new BlockBuilder(pc, ctx);
+    let off = pa - RAM_BASE;
+    for (;;) {
+      const insn = this.bus.ram32[off >>> 2];
+      const p = decode(insn);
+      if (!p || p.emit(b, insn) === false) b.undefinedInsn();
+      if (b.ended) break;
+      b.advance();
+      off += 4;
+      if (b.count >= MAX_BLOCK_INSNS || (b.pc & 0xfff) === 0) {
+        b.endAtBoundary();
+        break;
+      }
+    }
+    return b;
   }
 
   /** Drop every block on RAM page `page` (its code was written). */
@@ -120,22 +174,7 @@ export class Translator {
 
   /** Debug: the JS source a block at `pc` compiles to. */
   sourceFor(m: Mmu, pc: number): string {
-    const pa = m.fetchPa(pc);
-    const b = new BlockBuilder(pc);
-    let off = pa - RAM_BASE;
-    for (;;) {
-      const insn = this.bus.ram32[off >>> 2];
-      const p = decode(insn);
-      if (!p || p.emit(b, insn) === false) b.undefinedInsn();
-      if (b.ended) break;
-      b.advance();
-      off += 4;
-      if (b.count >= MAX_BLOCK_INSNS || (b.pc & 0xfff) === 0) {
-        b.endAtBoundary();
-        break;
-      }
-    }
-    return b.source();
+    return this.build(pc, m.fetchPa(pc)).source();
   }
 }
 
@@ -180,6 +219,11 @@ export function runEl0(t: Translator, c: CpuState, m: Mmu, budget: number): Exit
           }
         }
       }
+      if (!block.region && ++block.hits >= REGION_THRESHOLD) {
+        block = t.promote(m, block);
+        if (prev !== undefined) prev.linkGen = -1;
+      }
+      c.blockStart = block.va;
       block.fn(c, m);
       if (c.exit !== ExitKind.None) return c.exit;
       prev = block;
@@ -187,7 +231,8 @@ export function runEl0(t: Translator, c: CpuState, m: Mmu, budget: number): Exit
   } catch (e) {
     if (e === GUEST_EXCEPTION) {
       // A fault inside a block (c.pc = the faulting instruction) or at fetch.
-      if (block !== undefined && c.pc >= block.va) c.retired += (c.pc - block.va) / 4;
+      // c.blockStart is the start of the basic block that faulted (regions update it).
+      if (block !== undefined && c.pc >= c.blockStart) c.retired += (c.pc - c.blockStart) / 4;
       return c.exit;
     }
     c.hostError = e instanceof Error ? `${e.message}` : String(e);
