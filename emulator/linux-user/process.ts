@@ -89,6 +89,7 @@ export function runLinuxElf(file: Uint8Array, argv: string[], opts: RunElfOption
   const mmu = new Mmu(bus, cpu);
   const translator = new Translator(bus);
   translator.attach(mmu);
+  if (process.env.VDL_DUMP_BLOCKS) translator.onCompile = (b, src) => process.stderr.write(`--- block ${b.va.toString(16)}\n${src}\n`);
   const space = new AddressSpace(bus, mmu);
   const rng = new Prng(opts.seed ?? 1);
   const random16 = new Uint8Array(16);
