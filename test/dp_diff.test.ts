@@ -232,6 +232,20 @@ describe("data processing (register) vs qemu", () => {
     expectSame(cases(t, 16, 14));
   });
 
+  it("variable shifts by every amount", () => {
+    const list: DiffCase[] = [];
+    const values = [0x8123456789abcdefn, 0x7edcba9876543210n, 0xffffffff80000001n];
+    for (const [r] of SIZES) {
+      for (const op of ["lsl", "lsr", "asr", "ror"]) {
+        for (let k = 0; k < 70; k++) {
+          list.push({ asm: `${op} ${r}0, ${r}1, ${r}2`, init: { x: [0n, values[k % 3], BigInt(k) + (k % 5 === 0 ? 0xffff_ff00n : 0n)] } });
+        }
+      }
+    }
+    list.push({ asm: "lsr x1, x1, x1", init: { x: [0n, 0x8000_0000_0000_0021n] } }, { asm: "asr w2, w1, w2", init: { x: [0n, 0x8000_0000n, 0x1_0000_0000n] } });
+    expectSame(list);
+  });
+
   it("MADD, MSUB, SMADDL, SMSUBL, UMADDL, UMSUBL, SMULH, UMULH", () => {
     const t: string[] = [];
     for (const [r] of SIZES) t.push(`madd ${r}0, ${r}1, ${r}2, ${r}3`, `msub ${r}0, ${r}1, ${r}2, ${r}3`, `mul ${r}0, ${r}1, ${r}2`, `mneg ${r}0, ${r}1, ${r}2`);

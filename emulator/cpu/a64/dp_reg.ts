@@ -238,20 +238,13 @@ function CSEL(b: BlockBuilder, insn: number): boolean {
 //   sf | 1 | S | 11010110 | opcode2 | opcode | Rn | Rd
 //   opcode 000000 RBIT 000001 REV16 000010 REV32 (REV for sf=0) 000011 REV 000100 CLZ 000101 CLS
 
+/** RBIT of a 32-bit number (called from generated code). */
 function rbit32(v: number): number {
   v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
   v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
   v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
   v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
   return ((v >>> 16) | (v << 16)) >>> 0;
-}
-
-/** RBIT of the low `size` bits of v. */
-function rbitHelper(v: bigint, size: number): bigint {
-  const lo = rbit32(Number(v & 0xffffffffn));
-  if (size === 32) return BigInt(lo);
-  const hi = rbit32(Number((v >> 32n) & 0xffffffffn));
-  return (BigInt(lo) << 32n) | BigInt(hi);
 }
 
 /**
@@ -265,11 +258,14 @@ function clzExpr(b: BlockBuilder, size: Size, v: string): string {
   return `((${lo}, s32[1]) !== 0 ? Math.clz32(s32[1]) : 32 + Math.clz32(s32[0]))`;
 }
 
-/** Swap adjacent `unit`-bit groups of a 64-bit BigInt expression (all in lowered ops). */
-function swapUnits(v: string, unit: number): string {
-  const masks: Record<number, string> = { 8: "0xff00ff00ff00ffn", 16: "0xffff0000ffffn", 32: "0xffffffffn" };
-  const k = BigInt(unit);
-  return `(((${v} >> ${k}n) & ${masks[unit]}) | ((${v} & ${masks[unit]}) << ${k}n))`;
+/** Byte reversal of a 32-bit JS number expression (int32 result; stores into s32 wrap). */
+function bswap32(v: string): string {
+  return `((${v} << 24) | ((${v} & 0xff00) << 8) | ((${v} >>> 8) & 0xff00) | (${v} >>> 24))`;
+}
+
+/** Bytes swapped within each halfword of a 32-bit JS number expression. */
+function bswap16x2(v: string): string {
+  return `(((${v} >>> 8) & 0x00ff00ff) | ((${v} & 0x00ff00ff) << 8))`;
 }
 
 function DP_1SRC(b: BlockBuilder, insn: number): boolean {
@@ -280,21 +276,23 @@ function DP_1SRC(b: BlockBuilder, insn: number): boolean {
   const n = bits(insn, 5, 5);
   const d = bits(insn, 0, 5);
   const src = size === 64 ? b.x(n) : b.w(n);
+  if (opcode <= 3) {
+    // RBIT, REV16, REV32, REV work on the two 32-bit halves in the scratch (plain int32 operations).
+    if (d === 31) return true;
+    const lo = temp(b, b.low32(b.x(n)));
+    const hi = size === 64 ? temp(b, "s32[1]") : "";
+    const rbit = b.helper(rbit32);
+    let newLo: string, newHi: string;
+    switch (opcode) {
+      case 0: [newLo, newHi] = size === 64 ? [`${rbit}(${hi})`, `${rbit}(${lo})`] : [`${rbit}(${lo})`, "0"]; break;
+      case 1: [newLo, newHi] = [bswap16x2(lo), size === 64 ? bswap16x2(hi) : "0"]; break;
+      case 2: [newLo, newHi] = [bswap32(lo), size === 64 ? bswap32(hi) : "0"]; break; // REV32; REV for W
+      default: [newLo, newHi] = [bswap32(hi), bswap32(lo)]; break; // REV (64-bit)
+    }
+    b.emit(`s32[0] = ${newLo}; s32[1] = ${newHi}; x[${d}] = s64[0];`);
+    return true;
+  }
   switch (opcode) {
-    case 0: b.setX(d, `${b.helper(rbitHelper)}(${src}, ${size})`); break;
-    case 1: {
-      // REV16: bytes swapped within each halfword; a 32-bit source stays below 2^32.
-      b.setX(d, swapUnits(src, 8));
-      break;
-    }
-    case 2:
-    case 3: {
-      // REV32 (and 32-bit REV): bytes reversed within each word; REV: whole doubleword.
-      const t8 = temp(b, swapUnits(src, 8));
-      const t = temp(b, swapUnits(t8, 16));
-      b.setX(d, opcode === 3 ? swapUnits(t, 32) : t);
-      break;
-    }
     case 4: b.setX(d, `BigInt(${clzExpr(b, size, src)})`); break;
     default: {
       // CLS: bit i of y is Rn<i+1> XOR Rn<i>; its leading zeros over size-1 bits count the sign copies.
@@ -343,6 +341,39 @@ function crcHelper(acc: bigint, data: bigint, bytes: number, castagnoli: boolean
   return BigInt(crc >>> 0);
 }
 
+/** 2^i for i = 0..63: LSLV as a multiplication, which V8 lowers (a variable BigInt shift is a runtime call). */
+const POW2 = BigUint64Array.from({ length: 64 }, (_, i) => 1n << BigInt(i));
+
+/**
+ * LSLV/LSRV/ASRV/RORV Rd, Rn, Rm (type 0..3), Rd not XZR. The amount is
+ * Rm modulo the width. Right shifts run on the 32-bit halves in the
+ * builder's scratch (s64/s32), where every operation is a plain int32 one.
+ */
+function variableShift(b: BlockBuilder, size: Size, type: number, d: number, n: number, m: number): void {
+  const k = temp(b, `${b.low32(b.x(m))} & ${size - 1}`);
+  if (size === 32) {
+    const v = temp(b, b.low32(b.x(n)));
+    const r = [`${v} << ${k}`, `${v} >>> ${k}`, `${v} >> ${k}`, `${k} === 0 ? ${v} : (${v} >>> ${k}) | (${v} << (32 - ${k}))`][type];
+    b.emit(`s32[0] = ${r}; s32[1] = 0; x[${d}] = s64[0];`);
+    return;
+  }
+  const pow = b.helper(POW2);
+  if (type === 0) {
+    b.setX(d, `${b.x(n)} * ${pow}[${k}]`);
+    return;
+  }
+  const lo = temp(b, b.low32(b.x(n)));
+  const hi = temp(b, "s32[1]");
+  // 64-bit right shift of hi:lo by k: JS shift counts are mod 32, so k = 0 and k >= 32 are separate.
+  const fill = type === 2 ? `${hi} >> 31` : "0";
+  const high = type === 2 ? `${hi} >> ${k}` : `${hi} >>> ${k}`;
+  b.emit(`if (${k} === 0) { s32[0] = ${lo}; s32[1] = ${hi}; }` +
+    ` else if (${k} < 32) { s32[0] = (${lo} >>> ${k}) | (${hi} << (32 - ${k})); s32[1] = ${high}; }` +
+    ` else { s32[0] = ${type === 2 ? `${hi} >> (${k} - 32)` : `${hi} >>> (${k} - 32)`}; s32[1] = ${fill}; }`);
+  // RORV: OR in the bits shifted out at the bottom, moved to the top (x[] truncates the product).
+  b.setX(d, type === 3 ? `s64[0] | (${b.x(n)} * ${pow}[(64 - ${k}) & 63])` : "s64[0]");
+}
+
 function DP_2SRC(b: BlockBuilder, insn: number): boolean {
   if (bits(insn, 29, 1) === 1) return false;
   const size: Size = insn >>> 31 ? 64 : 32;
@@ -371,16 +402,7 @@ function DP_2SRC(b: BlockBuilder, insn: number): boolean {
     return true;
   }
   if (opcode >= 0b001000 && opcode <= 0b001011) {
-    const amt = temp(b, `${b.x(m)} & ${size - 1}n`);
-    const u = size === 64 ? b.x(n) : b.w(n);
-    let expr: string;
-    switch (opcode & 3) {
-      case 0: expr = `${b.x(n)} << ${amt}`; break;
-      case 1: expr = `${u} >> ${amt}`; break;
-      case 2: expr = `${size === 64 ? b.sx(n) : signExtendExpr(u, 32)} >> ${amt}`; break;
-      default: expr = `(${u} >> ${amt}) | (${u} << ((${size}n - ${amt}) & ${size - 1}n))`; break;
-    }
-    b.setReg(size, d, expr);
+    if (d !== 31) variableShift(b, size, opcode & 3, d, n, m);
     return true;
   }
   return false;
