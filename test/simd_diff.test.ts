@@ -98,6 +98,11 @@ describe("SIMD vs qemu-aarch64", () => {
     ]);
   });
 
+  it("half-precision FCVTL/FCVTN under IEEE and alternative (AHP) formats, DN and FZ", () => {
+    const inits = [0, 0x0400_0000, 0x0200_0000, 0x0580_0000].flatMap((fpcr, k) => [fpInit(7 + k, false), intInit(BigInt(40 + k))].map((i) => ({ ...i, fpcr })));
+    expectAgree(cases(["fcvtl v0.4s, v1.4h", "fcvtl2 v2.4s, v2.8h", "fcvtn v3.4h, v4.4s", "fcvtn2 v5.8h, v5.4s"], inits));
+  });
+
   it("structure loads and stores with writeback", () => {
     const scratch = new Uint8Array(1024).map((_, i) => (i * 37 + 11) & 0xff);
     const mem = (seed: bigint): InitState => ({

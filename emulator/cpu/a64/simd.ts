@@ -51,8 +51,15 @@ function unhandled(name: string, bitsStr: string, reason: string): UnhandledPatt
 
 /** Advanced SIMD encodings deliberately left UNDEFINED. */
 export const ADV_SIMD_UNHANDLED: UnhandledPattern[] = [
-  unhandled("SIMD_3same_extra", "0xx0 1110 xx0x xxxx 1xxx x1xx xxxx xxxx", "SDOT/UDOT/FCMLA (v8.2+ extensions) are not emitted for the targeted -march"),
-  unhandled("SIMD_fp16", "0xx0 1110 x10x xxxx 00xx x1xx xxxx xxxx", "half-precision arithmetic (FEAT_FP16) is not implemented"),
-  unhandled("SIMD_crypto", "0100 1110 0010 1000 0xxx 10xx xxxx xxxx", "AES/SHA crypto extensions are not implemented"),
-  unhandled("SIMD_sqdmulh", "0xx0 1110 xx1x xxxx 1011 01xx xxxx xxxx", "SQDMULH/SQRDMULH, SQDMLAL/SQDMULL, PMUL/PMULL, ADDHN/SUBHN, SQSHL (register): fixed-point DSP forms clang does not emit for ordinary C"),
+  unhandled("SIMD_3same_extra", "0xx0 1110 xx0x xxxx 1xxx x1xx xxxx xxxx", "SDOT/UDOT, SQRDMLAH, FCMLA/FCADD: v8.1+/v8.2+ extensions"),
+  unhandled("SIMD_3same_fp16", "0xx0 1110 x10x xxxx 00xx x1xx xxxx xxxx", "half-precision arithmetic (FEAT_FP16)"),
+  unhandled("SIMD_2misc_fp16", "0xx0 1110 x111 100x xxxx 10xx xxxx xxxx", "half-precision arithmetic (FEAT_FP16)"),
+  unhandled("SIMD_crypto_aes", "0100 1110 0010 1000 0xxx 10xx xxxx xxxx", "AES (FEAT_AES)"),
+  unhandled("SIMD_crypto_sha", "0101 1110 xx0x xxxx 0xxx 00xx xxxx xxxx", "SHA1/SHA256 (FEAT_SHA1/SHA256)"),
+  unhandled("SIMD_sqdmulh", "0xx0 1110 xx1x xxxx 1011 01xx xxxx xxxx", "SQDMULH/SQRDMULH: fixed-point DSP forms clang emits only for intrinsics"),
+  unhandled("SIMD_sqdmull", "0xx0 1110 xx1x xxxx 1xx1 00xx xxxx xxxx", "SQDMLAL/SQDMLSL/SQDMULL: fixed-point DSP forms"),
+  unhandled("SIMD_pmull_1q", "0x00 1110 111x xxxx 1110 00xx xxxx xxxx", "PMULL 1Q (FEAT_PMULL, crypto)"),
+  unhandled("SIMD_suqadd", "0xx0 1110 xx10 0000 0011 10xx xxxx xxxx", "SUQADD/USQADD: not emitted for ordinary C"),
+  unhandled("SIMD_urecpe", "0xx0 1110 1x10 0001 110x 10xx xxxx xxxx", "URECPE/URSQRTE: integer estimates, intrinsics only"),
+  unhandled("SIMD_byelem_sqdmulh", "0xx0 1111 xxxx xxxx 110x x0xx xxxx xxxx", "SQDMULH/SQRDMULH by element"),
 ];

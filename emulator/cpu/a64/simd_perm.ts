@@ -6,7 +6,7 @@ import type { BlockBuilder } from "../builder.js";
 import type { CpuState } from "../state.js";
 import { bits } from "./table.js";
 import { call, fields, VIEW_BY_ESZ, zeroUpper } from "./simd_emit.js";
-import { clearScratch, commit, getU, put, sb } from "./simd_lanes.js";
+import { clearScratch, commit, sb } from "./simd_lanes.js";
 import { emitInlineMove } from "./simd_inline.js";
 
 // --- Copy -------------------------------------------------------------------------------
@@ -172,34 +172,10 @@ export function emitModImm(b: BlockBuilder, insn: number): boolean {
 
 // --- Permute, extract, table lookup -----------------------------------------------------------
 
-/** ZIP/UZP/TRN by insn[14:12]: 001 UZP1, 010 TRN1, 011 ZIP1, 101 UZP2, 110 TRN2, 111 ZIP2. */
-export function permute(c: CpuState, opc: number, esz: number, bytes: number, d: number, n: number, m: number): void {
-  clearScratch();
-  const lanes = bytes >> esz;
-  const part = opc >> 2;
-  const kind = opc & 3;
-  // esz 3 lanes go through two 32-bit halves so one code path covers all sizes.
-  const sub = esz === 3 ? 2 : 1;
-  const e = esz === 3 ? 2 : esz;
-  const copy = (dst: number, reg: number, src: number) => {
-    for (let k = 0; k < sub; k++) put(dst * sub + k, e, getU(c, reg, src * sub + k, e));
-  };
-  for (let i = 0; i < lanes; i++) {
-    if (kind === 1) {
-      const j = 2 * i + part; // UZP: even/odd lanes of Vm:Vn
-      copy(i, j < lanes ? n : m, j < lanes ? j : j - lanes);
-    } else if (kind === 2) {
-      const j = (i & ~1) + part; // TRN
-      copy(i, (i & 1) === 0 ? n : m, j);
-    } else {
-      const j = (i >> 1) + (part * lanes) / 2; // ZIP
-      copy(i, (i & 1) === 0 ? n : m, j);
-    }
-  }
-  commit(c, d, bytes);
-}
-
-/** Advanced SIMD permute: 0 Q 001110 size 0 Rm 0 opcode 10 Rn Rd. */
+/**
+ * Advanced SIMD permute: 0 Q 001110 size 0 Rm 0 opcode 10 Rn Rd; opcode
+ * 001 UZP1, 010 TRN1, 011 ZIP1, 101 UZP2, 110 TRN2, 111 ZIP2.
+ */
 export function emitPermute(b: BlockBuilder, insn: number): boolean {
   const f = fields(insn);
   const opc = bits(insn, 12, 3);
@@ -218,17 +194,7 @@ export function emitPermute(b: BlockBuilder, insn: number): boolean {
   return true;
 }
 
-/** EXT: bytes pos.. of the concatenation Vm:Vn (Vn low). */
-export function ext(c: CpuState, bytes: number, d: number, n: number, m: number, pos: number): void {
-  clearScratch();
-  for (let i = 0; i < bytes; i++) {
-    const j = pos + i;
-    sb[i] = j < bytes ? c.vb[16 * n + j] : c.vb[16 * m + j - bytes];
-  }
-  commit(c, d, bytes);
-}
-
-/** Advanced SIMD extract: 0 Q 101110 00 0 Rm 0 imm4 0 Rn Rd. */
+/** Advanced SIMD extract: 0 Q 101110 00 0 Rm 0 imm4 0 Rn Rd; bytes imm4.. of Vm:Vn (Vn low). */
 export function emitExt(b: BlockBuilder, insn: number): boolean {
   const f = fields(insn);
   const imm4 = bits(insn, 11, 4);
