@@ -8,7 +8,7 @@ import { SCRATCH_SIZE } from "../support/stub.js";
 import { DP_IMM, DP_REG, SKIP_BRANCHES } from "./dp.js";
 import { FP } from "./fp.js";
 import { BASE_OFFSET, LDST } from "./ldst.js";
-import { SIMD, SIMD_SCALAR } from "./simd.js";
+import { SIMD, SIMD_EXTRA, SIMD_SCALAR } from "./simd.js";
 import { SIMD_LDST } from "./simd_ldst.js";
 import { Insn, Template } from "./template.js";
 import { fpVector, interestingU64, intVector } from "./values.js";
@@ -35,6 +35,7 @@ export const CLASSES: InsnClass[] = [
   { name: "ldst", templates: LDST, fp: false },
   { name: "fp", templates: FP, fp: true },
   { name: "simd", templates: SIMD, fp: true },
+  { name: "simd_extra", templates: SIMD_EXTRA, fp: true },
   { name: "simd_scalar", templates: SIMD_SCALAR, fp: true },
   { name: "simd_ldst", templates: SIMD_LDST, fp: false },
   // Sequences of flag setters and flag users (with forward skips): deferred NZCV across instructions.

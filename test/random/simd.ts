@@ -211,3 +211,19 @@ export const SIMD_SCALAR: Template[] = [
     finish: vfp,
   }),
 ];
+
+// Less common vector forms, kept apart so the main class stays checked while these land.
+export const SIMD_EXTRA: Template[] = [
+  tpl("SQDMULH/SQRDMULH", "0 Q U 01110 zz 1 mmmmm 10110 1 nnnnn ddddd", { ok: (f) => f.z === 1 || f.z === 2 }),
+  tpl("SUQADD/USQADD", "0 Q U 01110 zz 10000 00011 10 nnnnn ddddd", { ok: (f) => f.z !== 3 || f.Q === 1 }),
+  tpl("SHLL", "0 Q 1 01110 zz 10000 10011 10 nnnnn ddddd", { ok: (f) => f.z !== 3 }),
+  tpl("SQDMLAL/SQDMLSL/SQDMULL", "0 Q 0 01110 zz 1 mmmmm oooo 00 nnnnn ddddd", { f: { o: [9, 11, 13] }, ok: (f) => f.z === 1 || f.z === 2 }),
+  tpl("CVTF/FCVTZ_fixed", "0 Q U 011110 hhhh bbb ooooo 1 nnnnn ddddd", {
+    f: { o: [0b11100, 0b11111] },
+    ok: (f) => f.h >= 4 && (f.h < 8 || f.Q === 1), // no FP16 (immh = 001x)
+    finish: (insn, f) => { insn.fp = f.h >= 8 ? "d" : "s"; },
+  }),
+  tpl("URECPE/URSQRTE", "0 Q U 01110 1 0 10000 11100 10 nnnnn ddddd"),
+  tpl("FCVTXN", "0 Q 1 01110 0 1 10000 10110 10 nnnnn ddddd", { finish: (insn) => { insn.fp = "d"; } }),
+  tpl("FMAXV/FMINV/FMAXNMV/FMINNMV", "0 1 1 01110 a 0 11000 ooooo 10 nnnnn ddddd", { f: { o: [0b01100, 0b01111] }, finish: vfp }),
+];
