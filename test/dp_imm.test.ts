@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { CODE_BASE, runAsm, STACK_TOP } from "./support/snippet.js";
 import { ExitKind } from "../emulator/cpu/state.js";
-import { decodeBitMasks } from "../emulator/cpu/a64/dp_imm.js";
+import { decodeBitMasks, DP_IMM_UNHANDLED } from "../emulator/cpu/a64/dp_imm.js";
+import { DP_REG_UNHANDLED } from "../emulator/cpu/a64/dp_reg.js";
 
 const N = 0x8000_0000, Z = 0x4000_0000, C = 0x2000_0000, V = 0x1000_0000;
 const ALL = 0xffff_ffff_ffff_ffffn;
@@ -227,5 +228,25 @@ describe("reserved encodings", () => {
     const r = runAsm(`.inst 0x${word.toString(16)}`);
     expect(r.exit).toBe(ExitKind.Undefined);
     expect(r.cpu.pc).toBe(CODE_BASE);
+  });
+});
+
+describe("encodings listed as deliberately unhandled", () => {
+  it.each([...DP_IMM_UNHANDLED, ...DP_REG_UNHANDLED].map((p) => [p.name, p.value] as const))("%s stays UNDEFINED", (_name, word) => {
+    const r = runAsm(`.inst 0x${(word >>> 0).toString(16)}`);
+    expect(r.exit).toBe(ExitKind.Undefined);
+  });
+});
+
+describe("generated code", () => {
+  it("folds immediates, masks and shift amounts at translate time", () => {
+    const r = runAsm("mov x0, #0xff00ff00ff00ff00\nadd x1, x1, #0x5, lsl #12\nubfx x2, x3, #4, #8\nmovk x4, #0xbeef, lsl #32");
+    const src = r.translator.sourceFor(r.mmu, CODE_BASE);
+    expect(src).toContain("0xff00ff00ff00ff00n");
+    expect(src).toContain("0x5000n");
+    expect(src).toContain("0xffn");
+    expect(src).toContain("0xbeef00000000n");
+    expect(src).not.toMatch(/\bh\d+\(/); // no helper calls
+    expect(src).not.toContain("asIntN");
   });
 });
