@@ -24,7 +24,7 @@ import { bits, InsnPattern, pattern, sext, UnhandledPattern } from "./table.js";
 
 export type Size = 32 | 64;
 
-/** `size`-bit mask as a BigInt. */
+/** `n` one bits (2^n - 1) as a BigInt. */
 export function onesN(n: number): bigint {
   return (1n << BigInt(n)) - 1n;
 }

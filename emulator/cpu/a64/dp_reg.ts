@@ -14,6 +14,9 @@
 //
 // Same code-generation rules as dp_imm.ts: results go straight into x[]
 // (which wraps modulo 2^64), flag operands are BigInt.asUintN temporaries.
+// Operations V8 does not lower on BigInts (variable right shifts, CLZ, byte
+// and bit reversal) run as int32 operations on the two 32-bit halves of the
+// builder's scratch (s64/s32); LSLV is a multiplication by a power of two.
 //
 // Deliberately not handled (UNDEFINED): RMIF, SETF8/SETF16 (FEAT_FlagM),
 // pointer-authentication 1-source ops and PACGA (FEAT_PAuth), SUBP/SUBPS, IRG,
