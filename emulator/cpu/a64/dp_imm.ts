@@ -263,6 +263,6 @@ export const DP_IMM: InsnPattern[] = [
 ];
 
 export const DP_IMM_UNHANDLED: UnhandledPattern[] = [
-  { name: "ADDG_SUBG", mask: 0x7fc00000, value: 0x11800000, reason: "add/subtract with tags needs FEAT_MTE" },
+  { name: "ADDG_SUBG", mask: 0xbfc00000, value: 0x91800000, reason: "add/subtract with tags needs FEAT_MTE" },
   { name: "MINMAX_imm", mask: 0x7fc00000, value: 0x11c00000, reason: "MIN/MAX (immediate) need FEAT_CSSC" },
 ];
