@@ -111,10 +111,17 @@ function hex32(w: number): string {
   return "0x" + (w >>> 0).toString(16).padStart(8, "0");
 }
 
+export interface RandomCase extends DiffCase {
+  /** Template name (or "seqN" for sequences). */
+  template: string;
+  /** The body's instruction words. */
+  words: number[];
+}
+
 /** Draw `count` cases of class `cls` from `seed` (same arguments, same cases). */
-export function drawCases(cls: InsnClass, count: number, seed: number): (DiffCase & { template: string })[] {
+export function drawCases(cls: InsnClass, count: number, seed: number): RandomCase[] {
   const r = new Rng(seed);
-  const out: (DiffCase & { template: string })[] = [];
+  const out: RandomCase[] = [];
   const drawFrom = (list: Template[]): Insn => {
     const t = list[r.nextInt(list.length)];
     const insn = t.draw(r);
@@ -149,7 +156,7 @@ export function drawCases(cls: InsnClass, count: number, seed: number): (DiffCas
     // A sequence's needs: the first instruction's register values (single-instruction
     // classes) or the shared memory base (memory sequences).
     const first = cls.mem ? { ...insns[0], regs: undefined, base: { reg: base, offset: BASE_OFFSET } } : insns[0];
-    out.push({ asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"), init: initFor(r, cls, first), template: n === 1 ? name : `seq${n}` });
+    out.push({ asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"), init: initFor(r, cls, first), template: n === 1 ? name : `seq${n}`, words });
   }
   return out;
 }

@@ -78,6 +78,10 @@ export interface FieldDiff {
 export interface CaseDiff {
   index: number;
   asm: string;
+  /** Address of the body's first instruction. */
+  bodyAddr: number;
+  /** Where our CPU stopped with a signal (undefined if it ran to the end). */
+  oursFaultPc?: number;
   /** llvm-objdump's disassembly of the body, one line per instruction. */
   disasm: string[];
   fields: FieldDiff[];
@@ -368,7 +372,8 @@ function disassemble(elf: string, from: number, to: number): string[] {
   return lines;
 }
 
-function formatReport(diffs: CaseDiff[], limit = 50): string {
+/** Readable text of `diffs`: one header line per case (index, disassembly), one line per field. */
+export function formatReport(diffs: CaseDiff[], limit = 50): string {
   const out: string[] = [];
   for (const d of diffs.slice(0, limit)) {
     out.push(`case ${d.index}: ${d.disasm.join(" ; ") || d.asm.replace(/\n/g, " ; ")}`);
@@ -398,7 +403,11 @@ export function diffBatch(cases: DiffCase[], opts: DiffOptions = {}): DiffResult
   const batchIgnore = opts.ignore ?? [];
   cases.forEach((c, i) => {
     const fields = compareCase(qemu, ours, i, new Set([...batchIgnore, ...(c.ignore ?? [])]));
-    if (fields.length > 0) diffs.push({ index: i, asm: c.asm, disasm: [], fields });
+    if (fields.length > 0) {
+      const o = new DataView(ours.buffer, ours.byteOffset + i * CASE_STRIDE, BLOCK_SIZE);
+      const faulted = o.getBigUint64(OFF_SIGNO, true) !== 0n;
+      diffs.push({ index: i, asm: c.asm, bodyAddr: sym(elf, `body${i}`), oursFaultPc: faulted ? Number(o.getBigUint64(OFF_FAULT_PC, true)) : undefined, disasm: [], fields });
+    }
   });
   for (const d of diffs.slice(0, 50)) d.disasm = disassemble(stub.elf, sym(elf, `body${d.index}`), sym(elf, `end${d.index}`));
   const qd = new DataView(qemu.buffer, qemu.byteOffset, qemu.byteLength);
