@@ -184,7 +184,10 @@ describe("data processing (register) vs qemu", () => {
       for (const op of ["adc", "adcs", "sbc", "sbcs"]) t.push(`${op} ${r}0, ${r}1, ${r}2`, `${op} ${r}0, ${r}1, ${r}zr`, `${op} ${r}0, ${r}zr, ${r}2`);
       t.push(`ngc ${r}0, ${r}1`, `ngcs ${r}0, ${r}1`, `adcs ${r}0, ${r}1, ${r}1`, `sbcs ${r}0, ${r}1, ${r}1`);
     }
-    t.push("adds x0, x1, x2\nadcs x3, x1, x2", "subs w0, w1, w2\nsbcs w3, w2, w1", "cmp x1, x2\nadc x0, xzr, xzr");
+    // Carry-in from a flag setter earlier in the block (every recipe kind and size).
+    t.push("adds x0, x1, x2\nadcs x3, x1, x2", "subs w0, w1, w2\nsbcs w3, w2, w1", "cmp x1, x2\nadc x0, xzr, xzr",
+      "adds w0, w1, w2\nadc w3, w1, w2", "cmn w1, #1\nsbc x0, x1, x2", "tst x1, x2\nadc x0, x1, x2", "ands w0, w1, w2\nsbcs w3, w1, w2",
+      "adcs x0, x1, x2\nadcs x3, x1, x2\nadc x4, xzr, xzr", "sbcs w0, w1, w2\nsbc w3, w1, w2", "ccmp x1, x2, #2, ne\nadc x0, xzr, xzr");
     expectSame(cases(t, 16, 10));
   });
 

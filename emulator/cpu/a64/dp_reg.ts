@@ -182,7 +182,8 @@ function ADC_SBC(b: BlockBuilder, insn: number): void {
   const m = bits(insn, 16, 5);
   const n = bits(insn, 5, 5);
   const d = bits(insn, 0, 5);
-  const cin = temp(b, `((${b.nzcv()} & ${FLAG_C}) !== 0 ? 1n : 0n)`);
+  // Carry-in through the condition CS: straight from a pending ADDS/SUBS recipe when there is one.
+  const cin = temp(b, `(${b.cond(0b0010)}) ? 1n : 0n`);
   if (!setFlags) {
     const expr = sub ? `${b.x(n)} - ${b.x(m)} - 1n + ${cin}` : `${b.x(n)} + ${b.x(m)} + ${cin}`;
     b.setReg(size, d, expr);
