@@ -16,7 +16,7 @@ import * as F from "../fpu.js";
 import type { FpSize } from "../fpu.js";
 import { bits } from "./table.js";
 import { call, fields, zeroUpper } from "./simd_emit.js";
-import { fcvtlHalf, fcvtnHalf } from "./simd_fpextra.js";
+import { cvtIntToSingle, cvtSingleToIntZ, fcvtlHalf, fcvtnHalf } from "./simd_fpextra.js";
 
 type BinOp = (c: CpuState, size: FpSize, d: number, n: number, m: number) => void;
 
@@ -255,6 +255,10 @@ export function emitFpMisc(b: BlockBuilder, insn: number, scalar: boolean): bool
     case 0b0_0_11010: case 0b0_0_11011: case 0b0_0_11100: case 0b1_0_11010: case 0b1_0_11011: case 0b1_0_11100:
     case 0b0_1_11010: case 0b0_1_11011: case 0b1_1_11010: case 0b1_1_11011: {
       const rm = cvtRounding(a, opcode);
+      if (size === 32 && rm === F.RZ) {
+        lanes(f.rd, (D, N) => `${h(cvtSingleToIntZ)}(c, ${D}, ${N}, ${f.u === 1});`);
+        return true;
+      }
       const conv = (N: number) => `${h(F.fpToFixed)}(c, ${size}, ${N}, ${size}, ${f.u === 1}, 0, ${rm})`;
       lanes(f.rd, (D, N) => `${intView}[${D}] = ${size === 32 ? `Number(${conv(N)})` : conv(N)};`);
       return true;
@@ -262,7 +266,11 @@ export function emitFpMisc(b: BlockBuilder, insn: number, scalar: boolean): bool
     // SCVTF/UCVTF (vector, integer).
     case 0b0_0_11101:
     case 0b1_0_11101: {
-      const src = (N: number) => (size === 32 ? `BigInt(${intView}[${N}])` : `${intView}[${N}]`);
+      if (size === 32) {
+        lanes(f.rd, (D, N) => `${h(cvtIntToSingle)}(c, ${D}, ${N}, ${f.u === 1});`);
+        return true;
+      }
+      const src = (N: number) => `${intView}[${N}]`;
       lanes(f.rd, (D, N) => `${h(F.fixedToFp)}(c, ${size}, ${D}, ${src(N)}, ${size}, ${f.u === 1}, 0);`);
       return true;
     }

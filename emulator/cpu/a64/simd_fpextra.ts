@@ -16,7 +16,8 @@
 // quieted (IOC for a signalling NaN) or become the default NaN under FPCR.DN.
 
 import type { CpuState } from "../state.js";
-import { F32, Fmt, FpSize, FpType, FPCR_DN, FPSR_IOC, FPSR_OFC, fpcrRounding, roundPack, unpack } from "../fpu_core.js";
+import { F32, Fmt, FpSize, FpType, FPCR_DN, FPSR_IOC, FPSR_OFC, fpcrRounding, roundPack, RZ, unpack } from "../fpu_core.js";
+import { fixedToFp, fpToFixed } from "../fpu.js";
 import { clearScratch, commit, sd, sh, sw } from "./simd_lanes.js";
 
 /** binary16 layout for roundPack (its `size` is only used for the sign bit, given here). */
@@ -108,4 +109,45 @@ export function fcvtnHalf(c: CpuState, part: number, d: number, n: number): void
   sd[0] = keepLow;
   for (let i = 0; i < 4; i++) sh[4 * part + i] = singleToHalf(c, ws[i]);
   commit(c, d, part === 1 ? 16 : 8);
+}
+
+// --- Integer <-> single conversions with a host fast path ------------------------------
+
+const RMODE_MASK = 3 << 22;
+const FPSR_IXC = 1 << 4;
+const MIN_NORMAL32 = 2 ** -126;
+
+/**
+ * SCVTF/UCVTF (fbits = 0) of 32-bit lane N into single lane D. Under
+ * round-to-nearest a host fround is the correctly rounded result (the
+ * integer is exact in a double); IXC when it changed. Other rounding modes
+ * go to the FP core.
+ */
+export function cvtIntToSingle(c: CpuState, d: number, n: number, unsigned: boolean): void {
+  if ((c.fpcr & RMODE_MASK) !== 0) {
+    fixedToFp(c, 32, d, BigInt(c.vw[n]), 32, unsigned, 0);
+    return;
+  }
+  const v = unsigned ? c.vw[n] : c.vw[n] | 0;
+  const r = Math.fround(v);
+  c.vf32[d] = r;
+  if (r !== v) c.fpsr |= FPSR_IXC;
+}
+
+/**
+ * FCVTZS/FCVTZU (fbits = 0) of single lane N into 32-bit lane D: truncation
+ * on the host for ordinary in-range operands (IXC when a fraction is
+ * dropped); NaNs, denormals (FZ and IDC), and out-of-range values (IOC,
+ * saturation) go to the FP core.
+ */
+export function cvtSingleToIntZ(c: CpuState, d: number, n: number, unsigned: boolean): void {
+  const x = c.vf32[n];
+  const t = Math.trunc(x);
+  const inRange = unsigned ? t >= 0 && t <= 0xffffffff : t >= -0x80000000 && t <= 0x7fffffff;
+  if (inRange && (x === 0 || Math.abs(x) >= MIN_NORMAL32)) {
+    c.vw[d] = t;
+    if (t !== x) c.fpsr |= FPSR_IXC;
+    return;
+  }
+  c.vw[d] = Number(fpToFixed(c, 32, n, 32, unsigned, 0, RZ));
 }
