@@ -74,6 +74,8 @@ export class BlockBuilder {
   pc: number;
   /** Instructions translated so far (including the current one once it is done). */
   count = 0;
+  /** Instructions in the finished block, its terminator included. */
+  translated = 0;
   /** Set by control-flow emitters: the block ends after this instruction. */
   ended = false;
   private readonly lines: string[] = [];
@@ -365,8 +367,7 @@ export class BlockBuilder {
    */
   raise(kind: ExitKind, esr: number, resumePc: number, retire: boolean): void {
     this.materializeFlags();
-    if (!retire) this.count--;
-    this.finish(`c.esr = ${esr >>> 0}; c.exit = ${kind}; c.pc = ${resumePc};`, true);
+    this.finish(`c.esr = ${esr >>> 0}; c.exit = ${kind}; c.pc = ${resumePc};`, true, retire);
   }
 
   /** UNDEFINED: EC 0 with the PC at this instruction. */
@@ -386,13 +387,16 @@ export class BlockBuilder {
     this.successors.push(this.pc);
     this.emit(`c.retired += ${this.count};`);
     this.emit(`c.pc = ${this.pc};`);
+    this.translated = this.count;
     this.regionTail(false);
     this.ended = true;
   }
 
-  private finish(pcStmt: string, exits = false): void {
+  private finish(pcStmt: string, exits = false, retireThis = true): void {
     this.materializeFlags();
-    this.emit(`c.retired += ${this.count + 1};`);
+    const retired = this.count + (retireThis ? 1 : 0);
+    if (retired > 0) this.emit(`c.retired += ${retired};`);
+    this.translated = this.count + 1;
     this.emit(pcStmt);
     this.regionTail(exits);
     this.ended = true;

@@ -77,11 +77,11 @@ export class Translator {
     if (!this.bus.isRam(pa, 4)) return m.raiseAbort(BigInt(pc), "exec", 0x10);
     const b = this.build(pc, pa);
     const fn = b.compile() as BlockFn;
-    const block: Block = { va: pc, pa, fn, insns: b.count, valid: true, next0: undefined, next1: undefined, linkGen: -1, hits: 0, region: false };
+    const block: Block = { va: pc, pa, fn, insns: b.translated, valid: true, next0: undefined, next1: undefined, linkGen: -1, hits: 0, region: false };
     this.onCompile?.(block, b.source());
     this.register(block);
     this.stats.blocksCompiled++;
-    this.stats.insnsTranslated += b.count;
+    this.stats.insnsTranslated += b.translated;
     return block;
   }
 
