@@ -171,3 +171,22 @@ export function emitInlineAcross(b: BlockBuilder, kind: "add" | "max" | "min", e
   b.emit(`${v}[${2 * d}] = 0n; ${v}[${2 * d + 1}] = 0n;`);
   b.emit(`${laneRef(b, d, 0, esz)} = ${t};`);
 }
+
+/**
+ * TBL/TBX inline: every index byte of Vm and every selected table byte is
+ * read into temporaries before Vd is written (Vd may be in the table).
+ * The table is V(n)..V(n+regs-1), wrapping at V31.
+ */
+export function emitInlineTbl(b: BlockBuilder, bytes: number, d: number, n: number, regs: number, m: number, tbx: boolean): void {
+  const vb = b.view("vb");
+  const limit = 16 * regs;
+  const ts: string[] = [];
+  for (let i = 0; i < bytes; i++) {
+    const idx = let_(b, `${vb}[${16 * m + i}]`);
+    // Byte k of the table lives in V((n + (k >> 4)) & 31) at byte k & 15.
+    const at = regs === 1 ? `${16 * n} + ${idx}` : `((((${n} + (${idx} >> 4)) & 31) << 4) | (${idx} & 15))`;
+    ts.push(let_(b, `${idx} < ${limit} ? ${vb}[${at}] : ${tbx ? `${vb}[${16 * d + i}]` : "0"}`));
+  }
+  for (let i = 0; i < bytes; i++) b.emit(`${vb}[${16 * d + i}] = ${ts[i]};`);
+  clearUpper(b, d, bytes);
+}

@@ -3,11 +3,9 @@
 // (ZIP/UZP/TRN), extract (EXT) and table lookup (TBL/TBX).
 
 import type { BlockBuilder } from "../builder.js";
-import type { CpuState } from "../state.js";
 import { bits } from "./table.js";
-import { call, fields, VIEW_BY_ESZ, zeroUpper } from "./simd_emit.js";
-import { clearScratch, commit, sb } from "./simd_lanes.js";
-import { emitInlineMove } from "./simd_inline.js";
+import { fields, VIEW_BY_ESZ, zeroUpper } from "./simd_emit.js";
+import { emitInlineMove, emitInlineTbl } from "./simd_inline.js";
 
 // --- Copy -------------------------------------------------------------------------------
 
@@ -203,21 +201,14 @@ export function emitExt(b: BlockBuilder, insn: number): boolean {
   return true;
 }
 
-/** TBL/TBX: each byte of Vm indexes the table Vn..Vn+regs-1 (wrapping at V31); out of range gives 0 (TBL) or keeps Vd (TBX). */
-export function tbl(c: CpuState, bytes: number, d: number, n: number, regs: number, m: number, tbx: boolean): void {
-  clearScratch();
-  for (let i = 0; i < bytes; i++) {
-    const idx = c.vb[16 * m + i];
-    if (idx < 16 * regs) sb[i] = c.vb[16 * ((n + (idx >> 4)) & 31) + (idx & 15)];
-    else sb[i] = tbx ? c.vb[16 * d + i] : 0;
-  }
-  commit(c, d, bytes);
-}
-
-/** Advanced SIMD table lookup: 0 Q 001110 00 0 Rm 0 len op 00 Rn Rd. */
+/**
+ * Advanced SIMD table lookup: 0 Q 001110 00 0 Rm 0 len op 00 Rn Rd. Each
+ * byte of Vm indexes the table V(n)..V(n+len) (wrapping at V31); an index
+ * out of range gives 0 (TBL) or keeps the byte of Vd (TBX).
+ */
 export function emitTbl(b: BlockBuilder, insn: number): boolean {
   const f = fields(insn);
   const len = bits(insn, 13, 2), op = bits(insn, 12, 1);
-  call(b, tbl, [f.bytes, f.rd, f.rn, len + 1, f.rm, op === 1]);
+  emitInlineTbl(b, f.bytes, f.rd, f.rn, len + 1, f.rm, op === 1);
   return true;
 }
