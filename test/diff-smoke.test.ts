@@ -33,6 +33,24 @@ describe("differential tester (qemu-aarch64 vs ours)", () => {
     expect(Number(q.getBigUint64(800, true))).toBe(SIG.ILL);
   });
 
+  it("a faulting access compares the state at the fault (no writeback, earlier results kept)", () => {
+    const v = Array.from({ length: 32 }, (_, i) => (BigInt(i + 1) << 100n) | BigInt(i * 3));
+    const x = Array.from({ length: 31 }, (_, i) => BigInt(i) * 0x1111n);
+    x[2] = 0x10n; // unmapped under qemu-user, outside RAM for us
+    const r = diffBatch([
+      { asm: "add x1, x1, #1\nldr x0, [x2, #8]!", init: { x, v, nzcv: 0xa000_0000, fpsr: 0x10 } },
+      { asm: "str x3, [x2], #16", init: { x, v } },
+      { asm: "ldp x4, x5, [x2]", init: { x } },
+    ]);
+    expect(r.report).toBe("");
+    expect(r.qemuFaults).toBe(3);
+    const q = new DataView(r.qemu.buffer, r.qemu.byteOffset);
+    expect(Number(q.getBigUint64(800, true))).toBe(SIG.SEGV);
+    expect(q.getBigUint64(8, true)).toBe(0x1112n); // x1 after the ADD
+    expect(q.getBigUint64(16, true)).toBe(0x10n); // x2: no writeback
+    expect(q.getBigUint64(288 + 5 * 16 + 8, true)).toBe(6n << 36n); // V5 from the signal frame
+  });
+
   it("a difference on our side is reported with both values", () => {
     const r = diffSnippet("mrs x0, nzcv", { nzcv: 0x2000_0000 }, {
       tamper: (cpu) => { cpu.x[5] = 0xdeadn; },

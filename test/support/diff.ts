@@ -248,9 +248,9 @@ function runOursDirect(elf: LoadedElf, inputs: Uint8Array[], opts: DiffOptions):
     const exit = runEl0(t, cpu, mmu, budget);
     const out = new DataView(bus.ram.buffer, outBlockAddr(i) - RAM_BASE, BLOCK_SIZE);
     const finished = exit === ExitKind.Brk && cpu.pc === sym(elf, `end${i}`) && (cpu.esr & 0xffff) === END_BRK_IMM;
-    if (finished) {
-      dumpCpu(cpu, out);
-    } else {
+    // On a fault the state is dumped as well, as qemu's handler does from the signal frame.
+    dumpCpu(cpu, out);
+    if (!finished) {
       out.setBigUint64(OFF_SIGNO, BigInt(signalFor(cpu, exit)), true);
       out.setBigUint64(OFF_FAULT_PC, BigInt(cpu.pc), true);
     }
@@ -285,6 +285,7 @@ function runOursFull(elf: LoadedElf, n: number): Uint8Array {
     // A fault in a body: record it as the signal handler would, resume with the next case.
     const cur = Number(bus.read(sym(elf, "cur_out"), 8));
     if (!bus.isRam(cur, BLOCK_SIZE)) throw new Error(`diff: fault outside any case (exit ${ExitKind[exit]}, pc 0x${cpu.pc.toString(16)}, ${cpu.hostError ?? ""})`);
+    dumpCpu(cpu, new DataView(bus.ram.buffer, cur - RAM_BASE, BLOCK_SIZE));
     bus.write(cur + OFF_SIGNO, 8, BigInt(signalFor(cpu, exit)));
     bus.write(cur + OFF_FAULT_PC, 8, BigInt(cpu.pc));
     cpu.pc = Number(bus.read(cur + OFF_RESUME, 8));
@@ -341,7 +342,9 @@ export function compareCase(qemu: Uint8Array, ours: Uint8Array, i: number, ignor
   const os = o.getBigUint64(OFF_SIGNO, true);
   if (qs !== os) diffs.push({ field: "signal", qemu: sigName(qs), ours: sigName(os) + (os !== 0n ? ` at ${hex(o.getBigUint64(OFF_FAULT_PC, true), 8)}` : "") });
   else if (qs !== 0n) u64("faultPc", OFF_FAULT_PC);
-  if (qs === 0n && os === 0n) {
+  // With the same outcome (both ran to the end, or both took the same signal) the
+  // whole state must agree: a faulting instruction leaves no architectural change.
+  if (qs === os) {
     for (let r = 0; r < 31; r++) u64(`x${r}`, OFF_X + r * 8);
     u64("sp", OFF_SP);
     u64("nzcv", OFF_NZCV);

@@ -14,8 +14,9 @@
 // exits (x8 = 93).
 //
 // A fault in a body (SIGILL, SIGSEGV, SIGBUS, SIGTRAP, SIGFPE) lands in a
-// handler on an alternate signal stack that records the signal and the
-// faulting PC in the current output block and jumps to the next case.
+// handler on an alternate signal stack that records the signal, the
+// faulting PC and the register state at the fault (from the signal frame)
+// in the current output block, and jumps to the next case.
 //
 // State block layout (input and output blocks share it), byte offsets:
 //
@@ -142,8 +143,16 @@ const SA_RESTORER = 0x0400_0000;
 const SA_NODEFER = 0x4000_0000;
 /** SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV. */
 const CAUGHT_SIGNALS = [4, 5, 7, 8, 11];
-/** Offset of uc_mcontext.pc in the arm64 ucontext (uc_mcontext at 176; fault_address, regs[31], sp, pc). */
-const UC_PC = 176 + 8 + 31 * 8 + 8;
+// The arm64 ucontext as Linux (and qemu-user) lay it out: uc_mcontext at 176 =
+// { fault_address; regs[31]; sp; pc; pstate; __reserved[] (16-aligned, at 464) },
+// and the first __reserved record is the fpsimd_context:
+// { magic, size (u32 each); fpsr, fpcr (u32 each); vregs[32] (16 bytes each) }.
+const UC_REGS = 184;
+const UC_SP = UC_REGS + 31 * 8;
+const UC_PC = UC_SP + 8;
+const UC_PSTATE = UC_PC + 8;
+const UC_FPSIMD = 464;
+const FPSIMD_MAGIC = 0x46508001;
 
 function runtime(n: number): string {
   const sa = SA_SIGINFO | SA_ONSTACK | SA_RESTORER | SA_NODEFER;
@@ -157,10 +166,21 @@ function runtime(n: number): string {
   }
   l.push("b case0");
   l.push(
-    "handler:", // x0 = signo, x2 = ucontext
+    "handler:", // x0 = signo, x2 = ucontext: record the signal and the state at the fault
     "adrp x9, cur_out", "ldr x9, [x9, :lo12:cur_out]",
     `str x0, [x9, #${OFF_SIGNO}]`,
     `ldr x10, [x2, #${UC_PC}]`, `str x10, [x9, #${OFF_FAULT_PC}]`,
+    `add x11, x2, #${UC_REGS}`, "mov x12, x9", "mov x13, #31",
+    "3:", "ldr x10, [x11], #8", "str x10, [x12], #8", "subs x13, x13, #1", "b.ne 3b",
+    `ldr x10, [x2, #${UC_SP}]`, `str x10, [x9, #${OFF_SP}]`,
+    `ldr x10, [x2, #${UC_PSTATE}]`, "and x10, x10, #0xf0000000", `str x10, [x9, #${OFF_NZCV}]`,
+    `add x11, x2, #${UC_FPSIMD}`, "ldr w10, [x11]", `movz w12, #${FPSIMD_MAGIC & 0xffff}`, `movk w12, #${FPSIMD_MAGIC >>> 16}, lsl #16`,
+    "cmp w10, w12", "b.ne 5f",
+    "ldr w10, [x11, #8]", `str x10, [x9, #${OFF_FPSR}]`,
+    "ldr w10, [x11, #12]", `str x10, [x9, #${OFF_FPCR}]`,
+    "add x11, x11, #16", `add x12, x9, #${OFF_V}`, "mov x13, #32",
+    "4:", "ldr q0, [x11], #16", "str q0, [x12], #16", "subs x13, x13, #1", "b.ne 4b",
+    "5:",
     `ldr x10, [x9, #${OFF_RESUME}]`, "br x10",
     "restorer:", `mov x8, #${SYS_RT_SIGRETURN}`, "svc #0",
   );
