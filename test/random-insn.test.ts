@@ -24,7 +24,7 @@ import { CLASSES, drawCases } from "./random/index.js";
 import { loadUnhandled, unhandledFor } from "./random/unhandled.js";
 
 /** Classes whose differences fail the test. */
-const CHECKED = new Set<string>(["dp_imm", "dp_reg", "ldst", "seq", "seq_mem", "simd", "simd_extra", "simd_ldst"]);
+const CHECKED = new Set<string>(["dp_imm", "dp_reg", "ldst", "seq", "seq_mem", "simd", "simd_extra", "simd_ldst", "ldst_fault"]);
 
 const COUNT = Number(process.env.RANDOM_INSN_COUNT ?? 2000);
 const SEED = Number(process.env.RANDOM_INSN_SEED ?? 1);
@@ -80,8 +80,9 @@ describe("random instructions vs qemu-aarch64", () => {
       console.log(`random-insn ${cls.name}: ${cases.length} compared, ${diffs.length} differences${tally ? ` (${tally})` : ""}${gapText}, ${qemuFaults} faulted on qemu${checked ? "" : " [not checked yet]"}`);
       mkdirSync(REPORT_DIR, { recursive: true });
       writeFileSync(join(REPORT_DIR, `${cls.name}.txt`), `seed ${SEED} count ${COUNT}\n${tally}${gapText}\n${reports.join("\n")}\n`);
-      // Random cases are drawn never to fault; faults mean a generator bug.
-      expect(qemuFaults).toBe(0);
+      // Random cases are drawn never to fault (except in the faulting class); faults mean a generator bug.
+      if (cls.faultAt === undefined) expect(qemuFaults).toBe(0);
+      else expect(qemuFaults).toBeGreaterThan(cases.length * 0.9);
       if (checked) expect(reports.join("\n").slice(0, 4000)).toBe("");
     });
   }

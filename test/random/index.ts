@@ -27,6 +27,11 @@ export interface InsnClass {
   mem?: Template[];
   /** Randomise FPCR (rounding mode, FZ, DN, AHP) and seed V registers with FP values. */
   fp: boolean;
+  /**
+   * Point every memory base at this unmapped address instead of the scratch
+   * area: each access faults, and the state at the fault must agree.
+   */
+  faultAt?: bigint;
 }
 
 export const CLASSES: InsnClass[] = [
@@ -38,6 +43,8 @@ export const CLASSES: InsnClass[] = [
   { name: "simd_extra", templates: SIMD_EXTRA, fp: true },
   { name: "simd_scalar", templates: SIMD_SCALAR, fp: true },
   { name: "simd_ldst", templates: SIMD_LDST, fp: false },
+  // Loads, stores and atomics at an unmapped address (below our RAM, not mapped by qemu-user).
+  { name: "ldst_fault", templates: [...LDST.filter((t) => t.name !== "LDR_literal"), ...SIMD_LDST], fp: false, faultAt: 0x1000_0000n },
   // Sequences of flag setters and flag users (with forward skips): deferred NZCV across instructions.
   { name: "seq", templates: [...DP_IMM, ...DP_REG], fp: false, length: [2, 6], skips: SKIP_BRANCHES },
   // The same with loads, stores and atomics in between (flags must survive memory accesses).
@@ -103,7 +110,13 @@ function initFor(r: Rng, cls: InsnClass, insn: Insn): InitState {
     scratch,
   };
   for (const { reg, value } of insn.regs ?? []) x[reg] = value;
-  if (insn.base) init.scratchRegs = [insn.base];
+  if (insn.base && cls.faultAt !== undefined) {
+    const a = cls.faultAt + BigInt(insn.base.offset);
+    if (insn.base.reg === 31) init.sp = a;
+    else x[insn.base.reg] = a;
+  } else if (insn.base) {
+    init.scratchRegs = [insn.base];
+  }
   return init;
 }
 
