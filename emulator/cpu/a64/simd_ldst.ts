@@ -17,23 +17,33 @@ const buf = new ArrayBuffer(64);
 const buf8 = new Uint8Array(buf);
 const buf64 = new BigUint64Array(buf);
 
-const M64 = 0xffffffffffffffffn;
+const BUF_VIEWS = [buf8, new Uint16Array(buf), new Uint32Array(buf), buf64];
 
-/** Read `len` bytes (a multiple of 8 or less than 8) at va into buf, in address order. */
+/** Any of the typed views (element i read and written as the view's own type). */
+type LaneView = { [i: number]: number | bigint };
+
+
+/**
+ * Read `len` bytes (a multiple of 8, or fewer than 8) at va into buf, in
+ * address order. (An access that runs past 2^64 is not wrapped: such
+ * addresses are outside every translation regime and fault.)
+ */
 function readBytes(m: Mmu, va: bigint, len: number): void {
+  let a = va;
   if (len % 8 === 0) {
-    for (let k = 0; k < len / 8; k++) buf64[k] = m.r64((va + BigInt(8 * k)) & M64);
+    for (let k = 0; k < len / 8; k++, a += 8n) buf64[k] = m.r64(a);
   } else {
-    for (let k = 0; k < len; k++) buf8[k] = m.r8((va + BigInt(k)) & M64);
+    for (let k = 0; k < len; k++, a += 1n) buf8[k] = m.r8(a);
   }
 }
 
 /** Write `len` bytes of buf to va. */
 function writeBytes(m: Mmu, va: bigint, len: number): void {
+  let a = va;
   if (len % 8 === 0) {
-    for (let k = 0; k < len / 8; k++) m.w64((va + BigInt(8 * k)) & M64, buf64[k]);
+    for (let k = 0; k < len / 8; k++, a += 8n) m.w64(a, buf64[k]);
   } else {
-    for (let k = 0; k < len; k++) m.w8((va + BigInt(k)) & M64, buf8[k]);
+    for (let k = 0; k < len; k++, a += 1n) m.w8(a, buf8[k]);
   }
 }
 
@@ -55,7 +65,6 @@ function probeStore(m: Mmu, va: bigint, len: number): void {
  */
 export function ldstMulti(c: CpuState, m: Mmu, va: bigint, t: number, rpt: number, selem: number, esz: number, bytes: number, load: boolean): void {
   const total = rpt * selem * bytes;
-  const eb = 1 << esz;
   const elements = bytes >> esz;
   if (load) readBytes(m, va, total);
   else probeStore(m, va, total);
@@ -73,15 +82,17 @@ export function ldstMulti(c: CpuState, m: Mmu, va: bigint, t: number, rpt: numbe
     if (!load) writeBytes(m, va, total);
     return;
   }
+  // Copy whole elements through same-sized views of the register file and the buffer.
+  const cv: LaneView = [c.vb, c.vh, c.vw, c.vd][esz];
+  const bv: LaneView = BUF_VIEWS[esz];
+  const per = 16 >> esz;
   for (let r = 0; r < rpt; r++) {
     for (let s = 0; s < selem; s++) {
       const reg = (t + r + s) & 31;
       for (let e = 0; e < elements; e++) {
-        const off = ((r * elements + e) * selem + s) * eb;
-        for (let k = 0; k < eb; k++) {
-          if (load) c.vb[16 * reg + e * eb + k] = buf8[off + k];
-          else buf8[off + k] = c.vb[16 * reg + e * eb + k];
-        }
+        const off = (r * elements + e) * selem + s;
+        if (load) cv[reg * per + e] = bv[off];
+        else bv[off] = cv[reg * per + e];
       }
       if (load && bytes === 8) c.vd[2 * reg + 1] = 0n;
     }
