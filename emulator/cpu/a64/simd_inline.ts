@@ -190,3 +190,49 @@ export function emitInlineTbl(b: BlockBuilder, bytes: number, d: number, n: numb
   for (let i = 0; i < bytes; i++) b.emit(`${vb}[${16 * d + i}] = ${ts[i]};`);
   clearUpper(b, d, bytes);
 }
+
+/** Widening three-different ops with an inline form: (a, b, acc) lane expressions by op name. */
+const LONG_NUM: Record<string, (a: string, c: string, acc: string) => string> = {
+  ADD: (a, c) => `${a} + ${c}`,
+  SUB: (a, c) => `${a} - ${c}`,
+  MUL: (a, c) => `Math.imul(${a}, ${c})`,
+  MLA: (a, c, acc) => `${acc} + Math.imul(${a}, ${c})`,
+  MLS: (a, c, acc) => `${acc} - Math.imul(${a}, ${c})`,
+  ABD: (a, c) => `Math.abs(${a} - ${c})`,
+  ABA: (a, c, acc) => `${acc} + Math.abs(${a} - ${c})`,
+};
+/** The same into 64-bit lanes (32-bit sources): sums are exact as numbers, products need BigInt. */
+const LONG_BIG: Record<string, (a: string, c: string, acc: string) => string> = {
+  ADD: (a, c) => `BigInt(${a} + ${c})`,
+  SUB: (a, c) => `BigInt(${a} - ${c})`,
+  MUL: (a, c) => `BigInt(${a}) * BigInt(${c})`,
+  MLA: (a, c, acc) => `${acc} + BigInt(${a}) * BigInt(${c})`,
+  MLS: (a, c, acc) => `${acc} - BigInt(${a}) * BigInt(${c})`,
+  ABD: (a, c) => `BigInt(Math.abs(${a} - ${c}))`,
+  ABA: (a, c, acc) => `${acc} + BigInt(Math.abs(${a} - ${c}))`,
+};
+
+export function hasInlineLong(name: string): boolean {
+  return name in LONG_NUM;
+}
+
+/**
+ * SADDL/UADDL/SSUBL/SADDW/SMULL/SMLAL/SABDL/SABAL... inline: lanes of half
+ * `part` of Vn (or all of a double-width Vn when `wideN`) and of Vm, read
+ * into temporaries first, combine into double-width lanes of Vd. A wide Vn
+ * must have lanes of at most 32 bits (a 64-bit lane is not exact as a number).
+ */
+export function emitInlineLong(b: BlockBuilder, name: string, esz: number, part: number, signed: boolean, d: number, n: number, m: number, wideN: boolean): void {
+  const lanes = 8 >> esz;
+  const dsz = esz + 1;
+  const as: string[] = [], cs: string[] = [];
+  for (let i = 0; i < lanes; i++) {
+    const a = wideN ? laneExpr(b, n, i, dsz, signed) : laneExpr(b, n, part * lanes + i, esz, signed);
+    as.push(let_(b, a));
+    cs.push(let_(b, laneExpr(b, m, part * lanes + i, esz, signed)));
+  }
+  for (let i = 0; i < lanes; i++) {
+    const dst = laneRef(b, d, i, dsz);
+    b.emit(`${dst} = ${(dsz === 3 ? LONG_BIG : LONG_NUM)[name](as[i], cs[i], dst)};`);
+  }
+}

@@ -13,7 +13,9 @@ import { bits } from "./table.js";
 import { call, fields, VIEW_BY_ESZ, zeroUpper } from "./simd_emit.js";
 import { LaneOp, OPS, UNOPS, UnaryOp } from "./simd_ops.js";
 import { Across, across, long3, misc2, narrow, narrowHigh, NarrowSat, pair3, pairLong, rev, same3, ShiftImm, shiftImm, widenShift } from "./simd_drivers.js";
-import { emitInlineAcross, emitInlineBinary, emitInlineShift, emitInlineUnary, emitInlineWiden, emitInlineXtn, hasInlineBinary, hasInlineUnary } from "./simd_inline.js";
+import {
+  emitInlineAcross, emitInlineBinary, emitInlineLong, emitInlineShift, emitInlineUnary, emitInlineWiden, emitInlineXtn, hasInlineBinary, hasInlineLong, hasInlineUnary,
+} from "./simd_inline.js";
 import { emitFp3Same, emitFpAcross, emitFpByElement, emitFpFixed, emitFpMisc } from "./simd_fparith.js";
 
 // --- Three same --------------------------------------------------------------------
@@ -328,6 +330,12 @@ export function emitDiff3(b: BlockBuilder, insn: number): boolean {
   }
   const e = DIFF[opcode];
   if (!e || f.size === 3) return false;
+  const name = OP_NAME.get(e.op) ?? "";
+  // A wide 64-bit Vn lane is not exact as a number: those keep the driver.
+  if (hasInlineLong(name) && !(e.wide && f.size === 2)) {
+    emitInlineLong(b, name, f.size, f.q, f.u === 0, f.rd, f.rn, f.rm, e.wide);
+    return true;
+  }
   call(b, long3, [e.op, f.size, f.q, f.u === 0, f.rd, f.rn, f.rm, e.wide, -1]);
   return true;
 }
