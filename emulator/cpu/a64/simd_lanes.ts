@@ -16,14 +16,12 @@ import type { CpuState } from "../state.js";
 /** FPSR.QC, the cumulative saturation bit (Arm ARM C5.2.8). */
 export const FPSR_QC = 1 << 27;
 
-/** The scratch register: 32 bytes so a helper can also hold a second operand copy. */
-const scratchBuf = new ArrayBuffer(32);
+/** The scratch register a helper builds its result in. */
+const scratchBuf = new ArrayBuffer(16);
 export const sb = new Uint8Array(scratchBuf);
 export const sh = new Uint16Array(scratchBuf);
 export const sw = new Uint32Array(scratchBuf);
 export const sd = new BigUint64Array(scratchBuf);
-export const sf32 = new Float32Array(scratchBuf);
-export const sf64 = new Float64Array(scratchBuf);
 
 /** Saturation seen by the current helper; helpers clear it, lane ops set it. */
 export const SAT = { qc: false };
@@ -59,7 +57,7 @@ export function getU(c: CpuState, r: number, i: number, esz: number): number {
 }
 
 /** Signed element `i` of size 8/16/32 bits of Vr, as a number. */
-export function getS(c: CpuState, r: number, i: number, esz: number): number {
+function getS(c: CpuState, r: number, i: number, esz: number): number {
   switch (esz) {
     case 0: return (c.vb[r * 16 + i] << 24) >> 24;
     case 1: return (c.vh[r * 8 + i] << 16) >> 16;
@@ -95,18 +93,6 @@ export function put(i: number, esz: number, v: number): void {
 /** Store a BigInt into 64-bit scratch lane i (wraps modulo 2^64). */
 export function put64(i: number, v: bigint): void {
   sd[i] = BigInt.asUintN(64, v);
-}
-
-/** Store a value of any lane size: numbers for 8..32 bits, BigInt for 64. */
-export function putAny(i: number, esz: number, v: number | bigint): void {
-  if (esz === 3) put64(i, typeof v === "bigint" ? v : BigInt(v));
-  else put(i, esz, typeof v === "bigint" ? Number(BigInt.asUintN(32, v)) : v);
-}
-
-/** Copy Vr into the scratch (used when later lanes must see the old value). */
-export function loadScratch(c: CpuState, r: number): void {
-  sd[0] = c.vd[2 * r];
-  sd[1] = c.vd[2 * r + 1];
 }
 
 /** Sign-extend the low `bits` bits of a number (bits <= 32). */

@@ -4,7 +4,7 @@
 // decide that from the U bit); results may be any exact integer and are
 // wrapped to the lane size when stored, unless the op saturates itself.
 
-import { sat, sat64, SAT } from "./simd_lanes.js";
+import { sat, sat64 } from "./simd_lanes.js";
 
 /** A two-operand lane op. `acc` is the destination lane's old value (unsigned). */
 export interface LaneOp {
@@ -126,8 +126,3 @@ export const UNOPS = {
   RBIT: { n: (a) => rbit8(a), b: () => 0n } as UnaryOp,
   NOT: { n: (a) => ~a, b: (a) => ~a } as UnaryOp,
 } satisfies Record<string, UnaryOp>;
-
-/** Clear the pending saturation flag (helpers call this before lane ops). */
-export function resetSat(): void {
-  SAT.qc = false;
-}
