@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { diffBatch, diffSnippet, SIG } from "./support/diff.js";
 import { runAsm } from "./support/snippet.js";
+import { CASE_STRIDE, EDGE_END } from "./support/stub.js";
 import { ExitKind } from "../emulator/cpu/state.js";
 
 const NZCV_ALL = 0xf000_0000;
@@ -49,6 +50,20 @@ describe("differential tester (qemu-aarch64 vs ours)", () => {
     expect(q.getBigUint64(8, true)).toBe(0x1112n); // x1 after the ADD
     expect(q.getBigUint64(16, true)).toBe(0x10n); // x2: no writeback
     expect(q.getBigUint64(288 + 5 * 16 + 8, true)).toBe(6n << 36n); // V5 from the signal frame
+  });
+
+  it("accesses across the end of the mapped range fault on both sides, those below it do not", () => {
+    const end = BigInt(EDGE_END);
+    const r = diffBatch([
+      { asm: "ldr x0, [x1]", init: { x: [0n, end - 8n] } },
+      { asm: "ldr x0, [x1]", init: { x: [0n, end - 4n] } },
+      { asm: "ldp x2, x3, [x1], #16", init: { x: [0n, end - 8n, 5n, 6n] } },
+      { asm: "str q0, [x1]", init: { x: [0n, end - 32n], v: [1n << 120n] } },
+      { asm: "ldr q1, [x1, #16]", init: { x: [0n, end - 32n] } },
+    ]);
+    expect(r.report).toBe("");
+    const sig = (i: number) => Number(new DataView(r.qemu.buffer, r.qemu.byteOffset + i * CASE_STRIDE).getBigUint64(800, true));
+    expect([0, 1, 2, 3, 4].map(sig)).toEqual([0, SIG.SEGV, SIG.SEGV, 0, 0]);
   });
 
   it("a difference on our side is reported with both values", () => {

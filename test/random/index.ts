@@ -4,7 +4,7 @@
 
 import { Rng } from "../../emulator/rng.js";
 import type { DiffCase, InitState } from "../support/diff.js";
-import { SCRATCH_SIZE } from "../support/stub.js";
+import { EDGE_END, EDGE_RESET_BYTES, SCRATCH_SIZE } from "../support/stub.js";
 import { DP_IMM, DP_REG, SKIP_BRANCHES } from "./dp.js";
 import { FP } from "./fp.js";
 import { BASE_OFFSET, LDST } from "./ldst.js";
@@ -32,6 +32,11 @@ export interface InsnClass {
    * area: each access faults, and the state at the fault must agree.
    */
   faultAt?: bigint;
+  /**
+   * Point every memory base at a value drawn here instead (accesses may
+   * straddle the end of mapped memory); the stub zeroes the edge per case.
+   */
+  edgeBase?: (r: Rng) => bigint;
 }
 
 export const CLASSES: InsnClass[] = [
@@ -45,6 +50,17 @@ export const CLASSES: InsnClass[] = [
   { name: "simd_ldst", templates: SIMD_LDST, fp: false },
   // Loads, stores and atomics at an unmapped address (below our RAM, not mapped by qemu-user).
   { name: "ldst_fault", templates: [...LDST.filter((t) => t.name !== "LDR_literal"), ...SIMD_LDST], fp: false, faultAt: 0x1000_0000n },
+  // The same with the base just below the end of mapped memory: some accesses
+  // fit, some fault, some straddle the edge (the fault must leave no trace).
+  {
+    name: "ldst_edge",
+    templates: [...LDST.filter((t) => t.name !== "LDR_literal"), ...SIMD_LDST],
+    fp: false,
+    edgeBase: (r) => {
+      const below = BigInt(1 + r.nextInt(EDGE_RESET_BYTES / 4));
+      return BigInt(EDGE_END) - (r.nextInt(2) ? (below + 15n) & ~15n : below); // half aligned (atomics)
+    },
+  },
   // Sequences of flag setters and flag users (with forward skips): deferred NZCV across instructions.
   { name: "seq", templates: [...DP_IMM, ...DP_REG], fp: false, length: [2, 6], skips: SKIP_BRANCHES },
   // The same with loads, stores and atomics in between (flags must survive memory accesses).
@@ -110,8 +126,9 @@ function initFor(r: Rng, cls: InsnClass, insn: Insn): InitState {
     scratch,
   };
   for (const { reg, value } of insn.regs ?? []) x[reg] = value;
-  if (insn.base && cls.faultAt !== undefined) {
-    const a = cls.faultAt + BigInt(insn.base.offset);
+  if (insn.base && (cls.faultAt !== undefined || cls.edgeBase)) {
+    let a = cls.edgeBase ? cls.edgeBase(r) : cls.faultAt! + BigInt(insn.base.offset);
+    if (insn.base.reg === 31 || insn.alignedBase) a &= ~15n; // SP stays 16-byte aligned
     if (insn.base.reg === 31) init.sp = a;
     else x[insn.base.reg] = a;
   } else if (insn.base) {
@@ -169,7 +186,14 @@ export function drawCases(cls: InsnClass, count: number, seed: number): RandomCa
     // A sequence's needs: the first instruction's register values (single-instruction
     // classes) or the shared memory base (memory sequences).
     const first = cls.mem ? { ...insns[0], regs: undefined, base: { reg: base, offset: BASE_OFFSET } } : insns[0];
-    out.push({ asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"), init: initFor(r, cls, first), template: n === 1 ? name : `seq${n}`, words });
+    const unknown = insns.flatMap((i) => i.unknownOnFault ?? []);
+    out.push({
+      asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"),
+      init: initFor(r, cls, first),
+      template: n === 1 ? name : `seq${n}`,
+      words,
+      ...(unknown.length ? { ignoreOnFault: unknown } : {}),
+    });
   }
   return out;
 }

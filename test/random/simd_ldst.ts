@@ -25,6 +25,8 @@ function singleOk(f: Fields): boolean {
 
 function finish(insn: Insn, f: Fields): void {
   insn.base = { reg: f.b, offset: BASE_OFFSET };
+  // A structure load that faults part-way may have written some elements (qemu does).
+  if (f.L) insn.unknownOnFault = Array.from({ length: 32 }, (_, n) => `v${n}`);
 }
 
 function finishPost(insn: Insn, f: Fields, r: import("../../emulator/rng.js").Rng): void {

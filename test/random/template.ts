@@ -23,6 +23,10 @@ export interface Insn {
   fp?: "h" | "s" | "d";
   /** Extra instruction words after this one (e.g. STXR after LDXR). */
   more?: number[];
+  /** The base must stay naturally aligned wherever it is moved (see InsnClass.edgeBase). */
+  alignedBase?: boolean;
+  /** Registers UNKNOWN after a fault of this instruction (compared only without a fault). */
+  unknownOnFault?: string[];
 }
 
 export interface Template {

@@ -45,6 +45,15 @@ import { join } from "node:path";
 export const TEXT_BASE = 0x4001_0000;
 export const DATA_BASE = 0x4040_0000;
 export const ALTSTACK_SIZE = 0x10000;
+/**
+ * End of everything mapped: the stub's last section (.edge, 64 KiB of zeros)
+ * ends here, where qemu-user maps nothing more and our RAM ends too, so an
+ * access across EDGE_END faults on both sides.
+ */
+export const EDGE_END = 0x4100_0000;
+const EDGE_SIZE = 0x10000;
+/** Bytes below EDGE_END that `resetEdge` stubs zero before every case. */
+export const EDGE_RESET_BYTES = 1024;
 
 export const OFF_X = 0;
 export const OFF_SP = 248;
@@ -101,8 +110,14 @@ function bytesDirective(b: Uint8Array): string {
   return lines.join("\n");
 }
 
-function prologue(i: number): string {
+function prologue(i: number, resetEdge: boolean): string {
   const l: string[] = [`case${i}:`];
+  if (resetEdge) {
+    // Zero the top of the edge area, so stores of earlier cases (possibly partial
+    // where they faulted, which the architecture allows) are not seen by loads.
+    l.push("adrp x0, edge_tail", "add x0, x0, :lo12:edge_tail", `mov x1, #${EDGE_RESET_BYTES / 16}`);
+    l.push("6:", "stp xzr, xzr, [x0], #16", "subs x1, x1, #1", "b.ne 6b");
+  }
   // Publish the current output block for the signal handler (X0/X1 are loaded later).
   l.push(`adrp x0, out${i}`, `add x0, x0, :lo12:out${i}`);
   l.push("adrp x1, cur_out", "str x0, [x1, :lo12:cur_out]");
@@ -199,15 +214,16 @@ function runtime(n: number): string {
     "sigact:", ".quad handler", `.quad 0x${sa.toString(16)}`, ".quad restorer", ".quad 0",
     "cur_out:", ".quad 0",
     ".bss", ".balign 16", "altstack:", `.zero ${ALTSTACK_SIZE}`,
+    ".section .edge, \"aw\", @nobits", `.zero ${EDGE_SIZE - EDGE_RESET_BYTES}`, "edge_tail:", `.zero ${EDGE_RESET_BYTES}`,
   );
   return l.join("\n");
 }
 
 /** The full assembly source of a batch. */
-export function stubSource(cases: StubCase[]): string {
+export function stubSource(cases: StubCase[], resetEdge = false): string {
   const text: string[] = [".text", ".balign 4"];
   cases.forEach((c, i) => {
-    text.push(prologue(i), c.asm, epilogue(i));
+    text.push(prologue(i, resetEdge), c.asm, epilogue(i));
   });
   text.push("b finish");
   const data: string[] = [".section .outdata, \"aw\"", ".balign 16", "out_start:"];
@@ -231,6 +247,8 @@ SECTIONS {
   .indata : { *(.indata) }
   .data : { *(.data*) *(.rodata*) }
   .bss : { *(.bss*) }
+  . = 0x${(EDGE_END - EDGE_SIZE).toString(16)};
+  .edge : { *(.edge) }
   /DISCARD/ : { *(.comment) *(.note*) }
 }
 `;
@@ -239,11 +257,12 @@ const CACHE = join(process.cwd(), "build", "diff-cache");
 
 /**
  * Assemble and link `cases` into a static ELF, cached under build/diff-cache
- * by the hash of the source. Throws (with clang's message) if a body does
+ * by the hash of the source. With `resetEdge` each case first zeroes the
+ * EDGE_RESET_BYTES below EDGE_END. Throws (with clang's message) if a body does
  * not assemble.
  */
-export function buildStub(cases: StubCase[], march = "armv8.2-a+lse+crc+fp16"): BuiltStub {
-  const src = stubSource(cases);
+export function buildStub(cases: StubCase[], march = "armv8.2-a+lse+crc+fp16", resetEdge = false): BuiltStub {
+  const src = stubSource(cases, resetEdge);
   const key = createHash("sha256").update(march + "\n" + LINKER_SCRIPT + src).digest("hex").slice(0, 24);
   mkdirSync(CACHE, { recursive: true });
   const elf = join(CACHE, key + ".elf");
