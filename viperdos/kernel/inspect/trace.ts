@@ -1,0 +1,115 @@
+// The kernel event trace: a bounded ring of events stamped with virtual time
+// (syscalls, context switches, faults, IRQs, process life), plus a running
+// hash of every event ever recorded, so two runs can be compared bit for bit
+// (same images + seed + input => equal hashes) even after the ring wrapped.
+//
+// Recording is cheap: numbers only (no strings, no allocation when the ring
+// is full); names are attached when a snapshot is taken.
+
+export enum TraceKind {
+  Syscall = 1,
+  SyscallReturn = 2,
+  Switch = 3,
+  PageFault = 4,
+  Irq = 5,
+  Spawn = 6,
+  Exit = 7,
+  Kill = 8,
+  Block = 9,
+  Wake = 10,
+}
+
+export interface TraceEvent {
+  seq: number;
+  /** Virtual time, ns. */
+  t: number;
+  cpu: number;
+  kind: keyof typeof TraceKind;
+  /** Task id involved (0 = none). */
+  task: number;
+  /** Kind-specific: syscall number/result, fault address, IRQ id, next task... */
+  a: number;
+  b: number;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+export class Trace {
+  private readonly t: Float64Array;
+  private readonly f: Int32Array; // cpu, kind, task, a(lo), b(lo) per event
+  private readonly extra: Float64Array; // a, b as doubles (addresses need 48 bits)
+  private next = 0;
+  private count = 0;
+  private h1 = FNV_OFFSET;
+  private h2 = FNV_OFFSET ^ 0x5bd1e995;
+  /** Events ever recorded (the ring keeps the last `capacity`). */
+  total = 0;
+  enabled = true;
+
+  constructor(readonly capacity = 65536) {
+    this.t = new Float64Array(capacity);
+    this.f = new Int32Array(capacity * 3);
+    this.extra = new Float64Array(capacity * 2);
+  }
+
+  /** Record one event; `a` and `b` are exact up to 2^53. */
+  record(t: number, cpu: number, kind: TraceKind, task: number, a = 0, b = 0): void {
+    this.mix(t);
+    this.mix(cpu);
+    this.mix(kind);
+    this.mix(task);
+    this.mix(a);
+    this.mix(b);
+    this.total++;
+    if (!this.enabled) return;
+    const i = this.next;
+    this.t[i] = t;
+    this.f[3 * i] = cpu;
+    this.f[3 * i + 1] = kind;
+    this.f[3 * i + 2] = task;
+    this.extra[2 * i] = a;
+    this.extra[2 * i + 1] = b;
+    this.next = (i + 1) % this.capacity;
+    if (this.count < this.capacity) this.count++;
+  }
+
+  /** Two 32-bit FNV-1a lanes over every field, so the hash covers all events ever recorded. */
+  private mix(v: number): void {
+    const lo = v % 4294967296 >>> 0;
+    const hi = Math.floor(v / 4294967296) >>> 0;
+    this.h1 = Math.imul(Math.imul(this.h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
+    this.h2 = Math.imul(Math.imul(this.h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
+  }
+
+  /** The running hash of all events, as 16 hex digits. */
+  hash(): string {
+    return this.h1.toString(16).padStart(8, "0") + this.h2.toString(16).padStart(8, "0");
+  }
+
+  /** The last `limit` events held in the ring, oldest first. */
+  events(limit = this.capacity): TraceEvent[] {
+    const n = Math.min(limit, this.count);
+    const out: TraceEvent[] = [];
+    const first = (this.next - n + this.capacity) % this.capacity;
+    const firstSeq = this.total - n;
+    for (let k = 0; k < n; k++) {
+      const i = (first + k) % this.capacity;
+      out.push({
+        seq: firstSeq + k,
+        t: this.t[i],
+        cpu: this.f[3 * i],
+        kind: TraceKind[this.f[3 * i + 1]] as keyof typeof TraceKind,
+        task: this.f[3 * i + 2],
+        a: this.extra[2 * i],
+        b: this.extra[2 * i + 1],
+      });
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.next = 0;
+    this.count = 0;
+  }
+}
