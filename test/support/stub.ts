@@ -39,7 +39,7 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const TEXT_BASE = 0x4001_0000;
@@ -254,12 +254,24 @@ SECTIONS {
 `;
 
 const CACHE = join(process.cwd(), "build", "diff-cache");
+/** Batches kept in the cache (each is about 1.5 MB: ELF, qemu's dump, symbols); oldest go first. */
+const CACHE_KEEP = 150;
+
+/** Drop the least recently built batches beyond CACHE_KEEP. */
+function pruneCache(): void {
+  const elfs = readdirSync(CACHE).filter((f) => f.endsWith(".elf"));
+  if (elfs.length <= CACHE_KEEP) return;
+  const byAge = elfs.map((f) => ({ key: f.slice(0, -4), t: statSync(join(CACHE, f)).mtimeMs })).sort((a, b) => a.t - b.t);
+  const drop = new Set(byAge.slice(0, elfs.length - CACHE_KEEP).map((e) => e.key));
+  for (const f of readdirSync(CACHE)) if (drop.has(f.split(".")[0])) rmSync(join(CACHE, f), { force: true });
+}
 
 /**
  * Assemble and link `cases` into a static ELF, cached under build/diff-cache
- * by the hash of the source. With `resetEdge` each case first zeroes the
- * EDGE_RESET_BYTES below EDGE_END. Throws (with clang's message) if a body does
- * not assemble.
+ * by the hash of the source (the source itself is not kept: it is
+ * regenerated from the cases). With `resetEdge` each case first zeroes the
+ * EDGE_RESET_BYTES below EDGE_END. Throws (with clang's message) if a body
+ * does not assemble; the source is then left beside the cache for reading.
  */
 export function buildStub(cases: StubCase[], march = "armv8.2-a+lse+crc+fp16", resetEdge = false): BuiltStub {
   const src = stubSource(cases, resetEdge);
@@ -267,16 +279,22 @@ export function buildStub(cases: StubCase[], march = "armv8.2-a+lse+crc+fp16", r
   mkdirSync(CACHE, { recursive: true });
   const elf = join(CACHE, key + ".elf");
   if (!existsSync(elf)) {
-    const s = join(CACHE, key + ".s");
-    const ld = join(CACHE, key + ".ld");
+    const tag = `${key}.${process.pid}`;
+    const s = join(CACHE, tag + ".s");
+    const ld = join(CACHE, tag + ".ld");
+    const tmp = join(CACHE, tag + ".tmp");
     writeFileSync(s, src);
     writeFileSync(ld, LINKER_SCRIPT);
-    const tmp = elf + `.${process.pid}.tmp`;
     execFileSync("clang", [
       "--target=aarch64-linux-gnu", `-march=${march}`, "-nostdlib", "-static", "-fuse-ld=lld",
       "-x", "assembler", s, `-Wl,-T,${ld}`, "-Wl,--no-relax", "-o", tmp,
     ], { stdio: ["ignore", "ignore", "pipe"] });
     renameSync(tmp, elf);
+    rmSync(s);
+    rmSync(ld);
+    pruneCache();
+  } else {
+    utimesSync(elf, new Date(), new Date()); // recently used: keep it
   }
   return { elf, key, dir: CACHE };
 }
