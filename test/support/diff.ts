@@ -12,6 +12,18 @@
 //  - "full": the whole ELF runs, prologue and epilogue included, with the
 //    test harness playing the Linux kernel (write, exit, sigaction, and
 //    "signal delivery" by jumping to the next case).
+//
+// Usage (see test/diff-smoke.test.ts):
+//
+//   const r = diffSnippet("adds x0, x1, x2", { x: [0n, 1n, -1n] });
+//   expect(r.report).toBe("");                 // "" when qemu and we agree
+//
+//   const r = diffBatch(cases.map((c) => ({ asm: c, init: { x, v, nzcv, fpcr } })));
+//
+// A case gets SCRATCH_SIZE bytes of scratch memory; `scratchRegs` points
+// registers (31 = SP) into it. Faults are part of the comparison: the
+// signal, the faulting PC and the whole register state at the fault.
+// Addresses at or above EDGE_END are unmapped on both sides.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
