@@ -50,8 +50,24 @@ describe("SIMD vs qemu-aarch64", () => {
       "ushr d0, d1, #63", "sshr d2, d3, #1", "ssra d4, d5, #64", "ursra d6, d7, #17", "shl d8, d9, #13", "sli d10, d11, #40", "sri d12, d13, #7", "srshr d14, d15, #64",
       "sqshl b0, b1, #3", "uqshl h2, h3, #15", "sqshlu s4, s5, #9", "sqshl d6, d7, #62",
       "sqxtn b0, h1", "uqxtn h2, s3", "sqxtun s4, d5", "sqshrn b6, h7, #3", "uqrshrn s8, d9, #31", "sqrshrun h10, s11, #16",
+      "sqdmulh h0, h1, h2", "sqrdmulh s3, s4, s5", "sqdmull s6, h7, h8", "sqdmlal d9, s10, s11", "sqdmlsl s12, h13, h14",
+      "sqdmulh s15, s16, v17.s[3]", "sqrdmulh h18, h19, v15.h[7]", "sqdmull d20, s21, v22.s[1]", "sqdmlal s23, h24, v9.h[2]", "sqdmlsl d25, s26, v27.s[0]",
+      "suqadd b0, b1", "usqadd d2, d3", "suqadd v4.8h, v5.8h", "usqadd v6.2d, v7.2d", "urecpe v8.4s, v9.4s", "ursqrte v10.2s, v11.2s",
+      "sqdmulh v12.8h, v13.8h, v14.8h", "sqrdmulh v15.4s, v16.4s, v17.s[2]", "sqdmull2 v18.4s, v19.8h, v20.8h", "sqdmlal v21.2d, v22.2s, v23.s[3]", "sqdmlsl2 v24.4s, v25.8h, v10.h[6]",
       "addp d0, v1.2d", "mov b2, v3.b[15]", "mov h4, v5.h[3]", "mov s6, v7.s[2]", "mov d8, v9.d[1]", "dup s10, v10.s[3]",
     ], INT));
+  });
+
+  it("saturating doubling multiplies at the saturation points (QC)", () => {
+    const min16 = 0x8000_8000_8000_8000_8000_8000_8000_8000n, min32 = 0x8000_0000_8000_0000_8000_0000_8000_0000n;
+    const inits: InitState[] = [
+      { v: [0n, min16, min16, 0x7fff_ffff_7fff_ffff_7fff_ffff_7fff_ffffn] },
+      { v: [0n, min32, min32, 0x7fff_ffff_ffff_ffff_7fff_ffff_ffff_ffffn] },
+    ];
+    expectAgree(cases([
+      "sqdmulh v0.8h, v1.8h, v2.8h", "sqrdmulh v0.4s, v1.4s, v2.4s", "sqdmull v0.4s, v1.4h, v2.4h", "sqdmull2 v0.2d, v1.4s, v2.4s",
+      "sqdmlal v3.4s, v1.4h, v2.4h", "sqdmlsl v3.2d, v1.2s, v2.2s", "sqdmlal d3, s1, s2", "sqdmulh h0, h1, v2.h[3]", "suqadd v3.4s, v2.4s", "usqadd v3.8h, v1.8h",
+    ], inits));
   });
 
   it("by-element integer multiplies and shift/narrow by immediate (vector)", () => {

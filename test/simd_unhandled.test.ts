@@ -17,12 +17,7 @@ const EXAMPLES: Record<string, string> = {
   SIMD_2misc_fp16: "fabs v0.8h, v1.8h",
   SIMD_crypto_aes: "aese v0.16b, v1.16b",
   SIMD_crypto_sha: "sha1c q0, s1, v2.4s",
-  SIMD_sqdmulh: "sqdmulh v0.4s, v1.4s, v2.4s",
-  SIMD_sqdmull: "sqdmull v0.4s, v1.4h, v2.4h",
   SIMD_pmull_1q: "pmull v0.1q, v1.1d, v2.1d",
-  SIMD_suqadd: "suqadd v0.4s, v1.4s",
-  SIMD_urecpe: "urecpe v0.4s, v1.4s",
-  SIMD_byelem_sqdmulh: "sqdmulh v0.4s, v1.4s, v2.s[1]",
 };
 
 describe("Advanced SIMD encodings left UNDEFINED", () => {

@@ -8,7 +8,7 @@
 
 import { InsnPattern, pattern, UnhandledPattern } from "./table.js";
 import {
-  emitAcross, emitAddpScalar, emitByElement, emitDiff3, emitMisc, emitSame3, emitScalarByElement,
+  emitAcross, emitAddpScalar, emitByElement, emitDiff3, emitMisc, emitSame3, emitScalarByElement, emitScalarDiff3,
   emitScalarMisc, emitScalarSame3, emitScalarShiftImm, emitShiftImm,
 } from "./simd_int.js";
 import { emitCopy, emitExt, emitModImm, emitPermute, emitScalarDup, emitTbl } from "./simd_perm.js";
@@ -38,6 +38,7 @@ export const ADV_SIMD: InsnPattern[] = [
   // Scalar groups: 01 U 1111x ...
   pattern("SIMDs_copy", "0101 1110 000x xxxx 0000 01xx xxxx xxxx", emitScalarDup),
   pattern("SIMDs_3same", "01x1 1110 xx1x xxxx xxxx x1xx xxxx xxxx", emitScalarSame3),
+  pattern("SIMDs_3diff", "01x1 1110 xx1x xxxx xxxx 00xx xxxx xxxx", emitScalarDiff3),
   pattern("SIMDs_2misc", "01x1 1110 xx10 000x xxxx 10xx xxxx xxxx", emitScalarMisc),
   pattern("SIMDs_pairwise", "01x1 1110 xx11 000x xxxx 10xx xxxx xxxx", emitScalarPair),
   pattern("SIMDs_shiftimm", "01x1 1111 0xxx xxxx xxxx x1xx xxxx xxxx", emitScalarShiftImm),
@@ -56,10 +57,5 @@ export const ADV_SIMD_UNHANDLED: UnhandledPattern[] = [
   unhandled("SIMD_2misc_fp16", "0xx0 1110 x111 100x xxxx 10xx xxxx xxxx", "half-precision arithmetic (FEAT_FP16)"),
   unhandled("SIMD_crypto_aes", "0100 1110 0010 1000 0xxx 10xx xxxx xxxx", "AES (FEAT_AES)"),
   unhandled("SIMD_crypto_sha", "0101 1110 xx0x xxxx 0xxx 00xx xxxx xxxx", "SHA1/SHA256 (FEAT_SHA1/SHA256)"),
-  unhandled("SIMD_sqdmulh", "0xx0 1110 xx1x xxxx 1011 01xx xxxx xxxx", "SQDMULH/SQRDMULH: fixed-point DSP forms clang emits only for intrinsics"),
-  unhandled("SIMD_sqdmull", "0xx0 1110 xx1x xxxx 1xx1 00xx xxxx xxxx", "SQDMLAL/SQDMLSL/SQDMULL: fixed-point DSP forms"),
   unhandled("SIMD_pmull_1q", "0x00 1110 111x xxxx 1110 00xx xxxx xxxx", "PMULL 1Q (FEAT_PMULL, crypto)"),
-  unhandled("SIMD_suqadd", "0xx0 1110 xx10 0000 0011 10xx xxxx xxxx", "SUQADD/USQADD: not emitted for ordinary C"),
-  unhandled("SIMD_urecpe", "0xx0 1110 1x10 0001 110x 10xx xxxx xxxx", "URECPE/URSQRTE: integer estimates, intrinsics only"),
-  unhandled("SIMD_byelem_sqdmulh", "0xx0 1111 xxxx xxxx 110x x0xx xxxx xxxx", "SQDMULH/SQRDMULH by element"),
 ];

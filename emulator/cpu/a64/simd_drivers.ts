@@ -69,11 +69,12 @@ export function misc2(c: CpuState, op: UnaryOp, esz: number, bytes: number, sign
  * Widening three-different ops (SADDL, SMULL, SMLAL, SADDW, ...): 64 bits of
  * source lanes from half `part` become 128 bits of double-width lanes.
  * `wideN`: Vn is already double width (the ...W forms). `mIdx` >= 0 takes
- * Vm's element mIdx for every lane (by-element forms).
+ * Vm's element mIdx for every lane (by-element forms). `scalar`: one lane,
+ * the rest of Vd cleared (SQDMULL Sd, Hn, Hm ...).
  */
-export function long3(c: CpuState, op: LaneOp, esz: number, part: number, signed: boolean, d: number, n: number, m: number, wideN: boolean, mIdx: number): void {
+export function long3(c: CpuState, op: LaneOp, esz: number, part: number, signed: boolean, d: number, n: number, m: number, wideN: boolean, mIdx: number, scalar = false): void {
   clearScratch();
-  const lanes = 8 >> esz;
+  const lanes = scalar ? 1 : 8 >> esz;
   const base = part * lanes;
   const dsz = esz + 1;
   for (let i = 0; i < lanes; i++) {
@@ -86,7 +87,7 @@ export function long3(c: CpuState, op: LaneOp, esz: number, part: number, signed
       put(i, dsz, op.n(a, get(c, m, mi, esz, signed), 16 << esz, getU(c, d, i, dsz), signed));
     }
   }
-  commit(c, d, 16);
+  commit(c, d, scalar ? 2 << esz : 16);
 }
 
 /** Saturation of a narrowing op: none (truncate), to the signed range, to the unsigned range. */

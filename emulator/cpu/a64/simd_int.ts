@@ -32,6 +32,8 @@ interface Same3 {
   scalar: "any" | "d" | "none";
   /** Emit inline with this JS operator ("+", "-", "*", "mla", "mls"). */
   inline?: string;
+  /** Only 16- and 32-bit lanes (SQDMULH/SQRDMULH). */
+  hs?: boolean;
 }
 
 function s3(name: string, op: LaneOp, sign: Same3["sign"], d64: boolean, scalar: Same3["scalar"], extra: Partial<Same3> = {}): Same3 {
@@ -83,6 +85,8 @@ const SAME3: Record<number, Same3> = {
   0b0_10101: s3("SMINP", OPS.MIN, "U", false, "none", { pair: true }),
   0b1_10101: s3("UMINP", OPS.MIN, "U", false, "none", { pair: true }),
   0b0_10111: s3("ADDP", OPS.ADD, "u", true, "none", { pair: true }),
+  0b0_10110: s3("SQDMULH", OPS.QDMULH, "s", false, "any", { hs: true }),
+  0b1_10110: s3("SQRDMULH", OPS.QRDMULH, "s", false, "any", { hs: true }),
 };
 
 /** OPS/UNOPS key of a lane op object (for picking an inline form). */
@@ -136,6 +140,7 @@ export function emitSame3(b: BlockBuilder, insn: number): boolean {
   if (!e) return false;
   if (f.size === 3 && (!e.d64 || f.q === 0)) return false;
   if (e.op === OPS.PMUL && f.size !== 0) return false;
+  if (e.hs && (f.size === 0 || f.size === 3)) return false;
   const signed = e.sign === "s" || (e.sign === "U" && f.u === 0);
   const name = OP_NAME.get(e.op) ?? "";
   if (e.inline && !e.pair) emitInline(b, e.inline, f.size, f.bytes, f.rd, f.rn, f.rm);
@@ -153,6 +158,7 @@ export function emitScalarSame3(b: BlockBuilder, insn: number): boolean {
   const e = SAME3[(f.u << 5) | opcode];
   if (!e || e.pair || e.scalar === "none") return false;
   if (e.scalar === "d" && f.size !== 3) return false;
+  if (e.hs && (f.size === 0 || f.size === 3)) return false;
   const signed = e.sign === "s" || (e.sign === "U" && f.u === 0);
   call(b, same3, [e.op, f.size, 1 << f.size, signed, f.rd, f.rn, f.rm, -1]);
   return true;
@@ -196,6 +202,8 @@ const MISC: Record<number, Misc> = {
   0b1_00100: { name: "CLZ", op: UNOPS.CLZ, sign: "u", sizes: NO_D, scalar: "none" },
   0b0_00110: { name: "SADALP", sign: "s", sizes: NO_D, scalar: "none", special: "adalp" },
   0b1_00110: { name: "UADALP", sign: "u", sizes: NO_D, scalar: "none", special: "adalp" },
+  0b0_00011: { name: "SUQADD", op: UNOPS.SUQADD, sign: "u", sizes: ALL_SIZES, scalar: "any" },
+  0b1_00011: { name: "USQADD", op: UNOPS.USQADD, sign: "s", sizes: ALL_SIZES, scalar: "any" },
   0b0_00111: { name: "SQABS", op: UNOPS.SQABS, sign: "s", sizes: ALL_SIZES, scalar: "any" },
   0b1_00111: { name: "SQNEG", op: UNOPS.SQNEG, sign: "s", sizes: ALL_SIZES, scalar: "any" },
   0b0_01000: { name: "CMGT_zero", op: UNOPS.CMGT0, sign: "s", sizes: ALL_SIZES, scalar: "d" },
@@ -224,6 +232,12 @@ function emitMiscCommon(b: BlockBuilder, insn: number, scalar: boolean): boolean
       zeroUpper(b, f.rd, f.bytes);
     } else if (f.u === 1 && f.size === 1) call(b, misc2, [UNOPS.RBIT, 0, f.bytes, false, f.rd, f.rn]);
     else return false;
+    return true;
+  }
+  if (opcode === 0b11100 && f.size === 2) {
+    // URECPE/URSQRTE (32-bit lanes only); with other sizes 11100 is FCVTA*/FCVTP*... (FP).
+    if (scalar) return false;
+    call(b, misc2, [f.u ? UNOPS.URSQRTE : UNOPS.URECPE, 2, f.bytes, false, f.rd, f.rn]);
     return true;
   }
   const e = MISC[(f.u << 5) | opcode];
@@ -312,6 +326,18 @@ const DIFF: Record<number, { op: LaneOp; wide: boolean }> = {
   0b1100: { op: OPS.MUL, wide: false }, // SMULL/UMULL
 };
 
+/** SQDMLAL (1001), SQDMLSL (1011), SQDMULL (1101): saturating doubling widening multiplies. */
+const QDMULL_OPS: Record<number, LaneOp> = { 0b1001: OPS.QDMLAL, 0b1011: OPS.QDMLSL, 0b1101: OPS.QDMULL };
+
+/** Advanced SIMD scalar three different: 01 U 11110 size 1 Rm opcode 00 Rn Rd (SQDMLAL/SQDMLSL/SQDMULL). */
+export function emitScalarDiff3(b: BlockBuilder, insn: number): boolean {
+  const f = fields(insn);
+  const qd = QDMULL_OPS[bits(insn, 12, 4)];
+  if (!qd || f.u === 1 || f.size === 0 || f.size === 3) return false;
+  call(b, long3, [qd, f.size, 0, true, f.rd, f.rn, f.rm, false, -1, true]);
+  return true;
+}
+
 /** Advanced SIMD three different: 0 Q U 01110 size 1 Rm opcode 00 Rn Rd (the "2" forms when Q = 1). */
 export function emitDiff3(b: BlockBuilder, insn: number): boolean {
   const f = fields(insn);
@@ -320,6 +346,12 @@ export function emitDiff3(b: BlockBuilder, insn: number): boolean {
     // ADDHN/RADDHN/SUBHN/RSUBHN: high halves of wide sums/differences.
     if (f.size === 3) return false;
     call(b, narrowHigh, [f.size, f.q, f.rd, f.rn, f.rm, opcode === 0b0110, f.u === 1]);
+    return true;
+  }
+  const qd = QDMULL_OPS[opcode];
+  if (qd) {
+    if (f.u === 1 || f.size === 0 || f.size === 3) return false;
+    call(b, long3, [qd, f.size, f.q, true, f.rd, f.rn, f.rm, false, -1]);
     return true;
   }
   if (opcode === 0b1110) {
@@ -452,10 +484,15 @@ export function emitByElement(b: BlockBuilder, insn: number): boolean {
     idx = (h << 1) | l;
     rm = bits(insn, 16, 5);
   } else return false;
-  const sameOps: Record<number, LaneOp> = { 0b1_0000: OPS.MLA, 0b1_0100: OPS.MLS, 0b0_1000: OPS.MUL };
-  const same = sameOps[(f.u << 4) | opcode];
+  const same = BYELEM_SAME[(f.u << 4) | opcode];
   if (same) {
-    call(b, same3, [same, f.size, f.bytes, false, f.rd, f.rn, rm, idx]);
+    call(b, same3, [same, f.size, f.bytes, same === OPS.QDMULH || same === OPS.QRDMULH, f.rd, f.rn, rm, idx]);
+    return true;
+  }
+  const qd = BYELEM_QDMULL[opcode];
+  if (qd) {
+    if (f.u === 1) return false;
+    call(b, long3, [qd, f.size, f.q, true, f.rd, f.rn, rm, false, idx]);
     return true;
   }
   const longOps: Record<number, LaneOp> = { 0b0010: OPS.MLA, 0b0110: OPS.MLS, 0b1010: OPS.MUL };
@@ -465,9 +502,33 @@ export function emitByElement(b: BlockBuilder, insn: number): boolean {
   return true;
 }
 
-/** Advanced SIMD scalar x indexed element: only the FP forms are handled. */
+/** By-element ops of the element size, by U:opcode. */
+const BYELEM_SAME: Record<number, LaneOp> = { 0b1_0000: OPS.MLA, 0b1_0100: OPS.MLS, 0b0_1000: OPS.MUL, 0b0_1100: OPS.QDMULH, 0b0_1101: OPS.QRDMULH };
+/** By-element saturating doubling widening ops (U = 0), by opcode. */
+const BYELEM_QDMULL: Record<number, LaneOp> = { 0b0011: OPS.QDMLAL, 0b0111: OPS.QDMLSL, 0b1011: OPS.QDMULL };
+
+/** Index and Rm of an integer by-element encoding (size 01: H:L:M and V0-V15; size 10: H:L and M:Rm), or undefined. */
+function elemIndex(insn: number, size: number): [number, number] | undefined {
+  const h = bits(insn, 11, 1), l = bits(insn, 21, 1), mBit = bits(insn, 20, 1);
+  if (size === 1) return [(h << 2) | (l << 1) | mBit, bits(insn, 16, 4)];
+  if (size === 2) return [(h << 1) | l, bits(insn, 16, 5)];
+  return undefined;
+}
+
+/** Advanced SIMD scalar x indexed element: FP forms, SQDMULH/SQRDMULH and SQDMLAL/SQDMLSL/SQDMULL. */
 export function emitScalarByElement(b: BlockBuilder, insn: number): boolean {
+  const f = fields(insn);
   const opcode = bits(insn, 12, 4);
   if (opcode === 0b0001 || opcode === 0b0101 || opcode === 0b1001) return emitFpByElement(b, insn, true);
-  return false;
+  const at = elemIndex(insn, f.size);
+  if (!at || f.u === 1) return false;
+  const [idx, rm] = at;
+  if (opcode === 0b1100 || opcode === 0b1101) {
+    call(b, same3, [opcode === 0b1100 ? OPS.QDMULH : OPS.QRDMULH, f.size, 1 << f.size, true, f.rd, f.rn, rm, idx]);
+    return true;
+  }
+  const qd = BYELEM_QDMULL[opcode];
+  if (!qd) return false;
+  call(b, long3, [qd, f.size, 0, true, f.rd, f.rn, rm, false, idx, true]);
+  return true;
 }

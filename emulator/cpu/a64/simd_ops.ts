@@ -4,7 +4,7 @@
 // decide that from the U bit); results may be any exact integer and are
 // wrapped to the lane size when stored, unless the op saturates itself.
 
-import { sat, sat64 } from "./simd_lanes.js";
+import { sat, sat64, sx } from "./simd_lanes.js";
 
 /** A two-operand lane op. `acc` is the destination lane's old value (unsigned). */
 export interface LaneOp {
@@ -55,6 +55,17 @@ function clmul8(a: number, b: number): number {
   return r;
 }
 
+/** SQDMULH/SQRDMULH on 16- or 32-bit lanes: high half of 2*a*b (rounded), saturated. */
+function qdmulhN(a: number, b: number, bits: number, round: boolean): number {
+  const p = 2n * BigInt(a) * BigInt(b) + (round ? 1n << BigInt(bits - 1) : 0n);
+  return Number(sat64(p >> BigInt(bits), bits, true));
+}
+
+/** The saturated doubled product 2*a*b at `bits` (SQDMULL and the product of SQDMLAL/SQDMLSL). */
+function qdmullN(a: number, b: number, bits: number): number {
+  return sat(2 * a * b, bits, true);
+}
+
 const absN = (v: number) => (v < 0 ? -v : v);
 const absB = (v: bigint) => (v < 0n ? -v : v);
 
@@ -83,7 +94,41 @@ export const OPS = {
   QSHL: { n: (a, b, bits, _acc, sg) => qshiftN(a, (b << 24) >> 24, bits, false, sg), b: (a, b, _acc, sg) => qshiftB(a, Number(BigInt.asIntN(8, b)), false, sg) } as LaneOp,
   QRSHL: { n: (a, b, bits, _acc, sg) => qshiftN(a, (b << 24) >> 24, bits, true, sg), b: (a, b, _acc, sg) => qshiftB(a, Number(BigInt.asIntN(8, b)), true, sg) } as LaneOp,
   PMUL: { n: (a, b) => clmul8(a, b), b: () => 0n } as LaneOp,
+  QDMULH: { n: (a, b, bits) => qdmulhN(a, b, bits, false), b: () => 0n } as LaneOp,
+  QRDMULH: { n: (a, b, bits) => qdmulhN(a, b, bits, true), b: () => 0n } as LaneOp,
+  // Widening forms run at the destination width: 32 bits (number) or 64 (BigInt). The accumulator is signed.
+  QDMULL: { n: (a, b, bits) => qdmullN(a, b, bits), b: (a, b) => sat64(2n * a * b, 64, true) } as LaneOp,
+  QDMLAL: {
+    n: (a, b, bits, acc) => sat((acc | 0) + qdmullN(a, b, bits), bits, true),
+    b: (a, b, acc) => sat64(BigInt.asIntN(64, acc) + sat64(2n * a * b, 64, true), 64, true),
+  } as LaneOp,
+  QDMLSL: {
+    n: (a, b, bits, acc) => sat((acc | 0) - qdmullN(a, b, bits), bits, true),
+    b: (a, b, acc) => sat64(BigInt.asIntN(64, acc) - sat64(2n * a * b, 64, true), 64, true),
+  } as LaneOp,
 } satisfies Record<string, LaneOp>;
+
+/**
+ * UnsignedRecipEstimate (URECPE, 32-bit): all ones when bit 31 is clear,
+ * else RecipEstimate of the top 9 bits in bits 31:23 (Arm ARM J1).
+ */
+function urecpe(a: number): number {
+  if (a < 0x80000000) return 0xffffffff;
+  const x = (a >>> 23) * 2 + 1; // 9-bit input in [256, 511], plus half an ulp
+  const b = Math.floor(2 ** 19 / x);
+  return ((b + 1) >>> 1) * 2 ** 23;
+}
+
+/** UnsignedRSqrtEstimate (URSQRTE, 32-bit): all ones when bits 31:30 are clear, else RecipSqrtEstimate of bits 31:23. */
+function ursqrte(a: number): number {
+  if (a < 0x40000000) return 0xffffffff;
+  let x = a >>> 23; // [128, 511]: 0.25 <= x/512 < 1
+  // In units of 1/512 (x < 256) or 1/256 (bottom bit dropped), rounded to nearest.
+  x = x < 256 ? x * 2 + 1 : (((x >> 1) << 1) + 1) * 2;
+  let b = 512;
+  while (x * (b + 1) * (b + 1) < 2 ** 28) b++; // largest b < 1/sqrt(x), in units of 1/512
+  return ((b + 1) >>> 1) * 2 ** 23;
+}
 
 function clzN(a: number, bits: number): number {
   return Math.clz32(a) - (32 - bits);
@@ -125,4 +170,9 @@ export const UNOPS = {
   CNT: { n: (a) => popcount8(a), b: () => 0n } as UnaryOp,
   RBIT: { n: (a) => rbit8(a), b: () => 0n } as UnaryOp,
   NOT: { n: (a) => ~a, b: (a) => ~a } as UnaryOp,
+  // SUQADD: signed Vd + unsigned Vn (read unsigned), signed saturation; USQADD the reverse.
+  SUQADD: { n: (a, bits, acc) => sat(sx(acc, bits) + a, bits, true), b: (a, acc) => sat64(BigInt.asIntN(64, acc) + a, 64, true) } as UnaryOp,
+  USQADD: { n: (a, bits, acc) => sat(acc + a, bits, false), b: (a, acc) => sat64(acc + a, 64, false) } as UnaryOp,
+  URECPE: { n: (a) => urecpe(a), b: () => 0n } as UnaryOp,
+  URSQRTE: { n: (a) => ursqrte(a), b: () => 0n } as UnaryOp,
 } satisfies Record<string, UnaryOp>;
