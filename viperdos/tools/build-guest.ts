@@ -33,7 +33,17 @@ export interface GuestBuildOptions {
    * (idempotently), so the binary also runs on qemu-aarch64 and Linux.
    */
   pie?: boolean;
+  /**
+   * The target system (default "linux"): "linux" links the Linux system
+   * backend (libc/sys/linux.c) and crt0.S; "viperdos" links the ViperDOS
+   * backend (libc/sys/viperdos.c), crt/crt0-viperdos.S and user/link.ld
+   * (code at 0x8000_0000), defines __viperdos__ and adds user/include
+   * (<viperdos/syscall.h>). ViperDOS programs are not position-independent.
+   */
+  os?: GuestOs;
 }
+
+export type GuestOs = "linux" | "viperdos";
 
 /** Build failures (missing tools, compile errors) carry the tool's output. */
 export class GuestBuildError extends Error {
@@ -59,6 +69,9 @@ const ROOT = repoRoot();
 export const GUEST_OUT = join(ROOT, "build", "guest");
 const LIBC = join(ROOT, "viperdos", "user", "libc");
 const CRT0 = join(ROOT, "viperdos", "user", "crt", "crt0.S");
+const VIPERDOS_CRT0 = join(ROOT, "viperdos", "user", "crt", "crt0-viperdos.S");
+const VIPERDOS_INCLUDE = join(ROOT, "viperdos", "user", "include");
+const VIPERDOS_LINK_LD = join(ROOT, "viperdos", "user", "link.ld");
 
 let toolVersion: string | undefined;
 
@@ -87,8 +100,9 @@ function filesUnder(dir: string, exts: string[]): string[] {
   return out;
 }
 
-/** The libc's C sources: everything in src/ plus the Linux system backend. */
-function libcSources(): string[] {
+/** The libc's C sources: everything in src/ plus the target's system backend and crt0. */
+function libcSources(os: GuestOs = "linux"): string[] {
+  if (os === "viperdos") return [...filesUnder(join(LIBC, "src"), [".c"]), join(LIBC, "sys", "viperdos.c"), VIPERDOS_CRT0];
   return [...filesUnder(join(LIBC, "src"), [".c"]), join(LIBC, "sys", "linux.c"), CRT0];
 }
 
@@ -101,7 +115,8 @@ function hashFiles(h: ReturnType<typeof createHash>, files: string[]): void {
 }
 
 /** Compiler flags shared by the libc and programs. */
-function compileFlags(opt: OptLevel, march: string, extra: string[], pie: boolean): string[] {
+function compileFlags(opt: OptLevel, march: string, extra: string[], pie: boolean, os: GuestOs = "linux"): string[] {
+  const osFlags = os === "viperdos" ? ["-D__viperdos__=1", "-isystem", VIPERDOS_INCLUDE] : [];
   return [
     "--target=aarch64-linux-gnu",
     `-march=${march}`,
@@ -110,6 +125,7 @@ function compileFlags(opt: OptLevel, march: string, extra: string[], pie: boolea
     "-nostdlibinc", // no host headers; clang's own (stdint.h, stdarg.h...) stay
     "-isystem",
     join(LIBC, "include"),
+    ...osFlags,
     pie ? "-fPIE" : "-fno-pic",
     "-fno-stack-protector",
     "-fno-math-errno", // sqrt & co. become single instructions
@@ -138,17 +154,18 @@ function publishDir(tmp: string, dir: string): void {
 }
 
 /** Object files of the libc built with these flags (cached). */
-function libcObjects(flags: string[]): string[] {
+function libcObjects(flags: string[], os: GuestOs = "linux"): string[] {
   const h = createHash("sha256");
   h.update(compilerVersion() + "\0" + flags.join(" ") + "\0");
-  hashFiles(h, [...libcSources(), ...filesUnder(join(LIBC, "include"), [".h"]), join(LIBC, "sys", "sys.h")]);
+  const osHeaders = os === "viperdos" ? filesUnder(VIPERDOS_INCLUDE, [".h"]) : [];
+  hashFiles(h, [...libcSources(os), ...filesUnder(join(LIBC, "include"), [".h"]), join(LIBC, "sys", "sys.h"), ...osHeaders]);
   const key = h.digest("hex").slice(0, 20);
   const dir = join(GUEST_OUT, "libc", key);
-  const objs = libcSources().map((s) => join(dir, relative(ROOT, s).replace(/[/\\]/g, "_") + ".o"));
+  const objs = libcSources(os).map((s) => join(dir, relative(ROOT, s).replace(/[/\\]/g, "_") + ".o"));
   if (existsSync(dir)) return objs;
   const tmp = `${dir}.tmp-${process.pid}`;
   mkdirSync(tmp, { recursive: true });
-  libcSources().forEach((src, i) => {
+  libcSources(os).forEach((src, i) => {
     const obj = join(tmp, relative(dir, objs[i]));
     run([...flags, "-c", src, "-o", obj], `compiling ${relative(ROOT, src)}`);
   });
@@ -168,14 +185,17 @@ export function buildGuest(o: GuestBuildOptions): string {
   const march = o.march ?? "armv8-a";
   const useLibc = o.libc ?? true;
   const pie = o.pie ?? false;
-  const flags = compileFlags(opt, march, o.extraFlags ?? [], pie);
+  const os = o.os ?? "linux";
+  if (os === "viperdos" && pie) throw new GuestBuildError("build-guest: ViperDOS programs are linked at 0x8000_0000, not as PIE");
+  const flags = compileFlags(opt, march, o.extraFlags ?? [], pie, os);
   const sources = o.sources.map((s) => resolve(ROOT, s));
   for (const s of sources) if (!existsSync(s)) throw new GuestBuildError(`build-guest: no such source ${s}`);
 
   const h = createHash("sha256");
   h.update(compilerVersion() + "\0" + flags.join(" ") + "\0" + String(useLibc) + "\0");
   hashFiles(h, sources);
-  const objs = useLibc ? libcObjects(flags) : [];
+  if (os === "viperdos") hashFiles(h, [VIPERDOS_LINK_LD]);
+  const objs = useLibc ? libcObjects(flags, os) : [];
   h.update(objs.join("\0"));
   const key = h.digest("hex");
   const out = join(GUEST_OUT, o.name);
@@ -185,7 +205,19 @@ export function buildGuest(o: GuestBuildOptions): string {
   mkdirSync(GUEST_OUT, { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   run(
-    [...flags, "-nostdlib", pie ? "-static-pie" : "-static", "-fuse-ld=lld", "-Wl,--gc-sections", "-Wl,--build-id=none", ...sources, ...objs, "-o", tmp],
+    [
+      ...flags,
+      "-nostdlib",
+      pie ? "-static-pie" : "-static",
+      "-fuse-ld=lld",
+      "-Wl,--gc-sections",
+      "-Wl,--build-id=none",
+      ...(os === "viperdos" ? [`-Wl,-T,${VIPERDOS_LINK_LD}`, "-Wl,-z,max-page-size=4096"] : []),
+      ...sources,
+      ...objs,
+      "-o",
+      tmp,
+    ],
     `building ${o.name}`,
   );
   renameSync(tmp, out);
