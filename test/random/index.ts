@@ -37,6 +37,11 @@ export interface InsnClass {
    * straddle the end of mapped memory); the stub zeroes the edge per case.
    */
   edgeBase?: (r: Rng) => bigint;
+  /**
+   * Wrap each sequence in a counted loop (MOVZ counter; body; SUB(S); B.NE or
+   * CBNZ back), the counter register being one no body instruction writes.
+   */
+  loop?: boolean;
 }
 
 export const CLASSES: InsnClass[] = [
@@ -63,6 +68,8 @@ export const CLASSES: InsnClass[] = [
   },
   // Sequences of flag setters and flag users (with forward skips): deferred NZCV across instructions.
   { name: "seq", templates: [...DP_IMM, ...DP_REG], fp: false, length: [2, 6], skips: SKIP_BRANCHES },
+  // Counted loops around such sequences: flags and values carried across iterations.
+  { name: "loop", templates: [...DP_IMM, ...DP_REG], fp: false, length: [1, 6], skips: SKIP_BRANCHES, loop: true },
   // The same with loads, stores and atomics in between (flags must survive memory accesses).
   {
     name: "seq_mem",
@@ -73,6 +80,18 @@ export const CLASSES: InsnClass[] = [
     mem: LDST.filter((t) => ["LDR/STR_uimm", "LDUR/STUR", "LDTR/STTR", "LDP/STP", "LD<op>/SWP", "CAS", "LDAR/STLR", "LDAPR"].includes(t.name)),
   },
 ];
+
+/**
+ * MOVZ Xc, #count; body; then SUBS Xc, Xc, #1; B.NE start (flags from the
+ * counter) or SUB Xc, Xc, #1; CBNZ Xc, start (the body's flags live on).
+ */
+function loopAround(body: number[], c: number, count: number, cbnz: boolean): number[] {
+  const back = -(body.length + 1) & 0x7ffff; // from the branch to the first body word
+  const movz = 0xd2800000 | (count << 5) | c;
+  const sub = (cbnz ? 0xd1000400 : 0xf1000400) | (c << 5) | c;
+  const br = cbnz ? 0xb5000000 | (back << 5) | c : 0x54000000 | (back << 5) | 1;
+  return [movz, ...body, sub, br].map((w) => w >>> 0);
+}
 
 /** Could `word` (a load/store or data-processing instruction) write register `reg`? Conservative. */
 function mayWrite(word: number, reg: number, isMem: boolean): boolean {
@@ -172,6 +191,7 @@ export function drawCases(cls: InsnClass, count: number, seed: number): RandomCa
       for (;;) {
         const isMem = cls.mem !== undefined && r.nextInt(3) === 0;
         const insn = drawFrom(isMem ? cls.mem! : cls.templates);
+        if (cls.loop && mayWrite(insn.word, base, false)) continue;
         if (cls.mem) {
           if (isMem) insn.word = ((insn.word & ~(31 << 5)) | (base << 5)) >>> 0;
           if (mayWrite(insn.word, base, isMem) || (isMem && isPairWriteback(insn.word))) continue;
@@ -181,7 +201,8 @@ export function drawCases(cls: InsnClass, count: number, seed: number): RandomCa
         break;
       }
     }
-    const words = insns.flatMap((i) => [i.word, ...(i.more ?? [])]);
+    let words = insns.flatMap((i) => [i.word, ...(i.more ?? [])]);
+    if (cls.loop) words = loopAround(words, base, 1 + r.nextInt(12), r.nextInt(2) === 0);
     const name = insns.map((i) => i.name).join(" ; ");
     // A sequence's needs: the first instruction's register values (single-instruction
     // classes) or the shared memory base (memory sequences).
@@ -190,7 +211,7 @@ export function drawCases(cls: InsnClass, count: number, seed: number): RandomCa
     out.push({
       asm: words.map((w) => `.inst ${hex32(w)}`).join("\n"),
       init: initFor(r, cls, first),
-      template: n === 1 ? name : `seq${n}`,
+      template: cls.loop ? `loop${n}` : n === 1 ? name : `seq${n}`,
       words,
       ...(unknown.length ? { ignoreOnFault: unknown } : {}),
     });
