@@ -26,7 +26,7 @@
 // Addresses at or above EDGE_END are unmapped on both sides.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PhysicalBus, RAM_BASE } from "../../emulator/bus.js";
 import { Mmu } from "../../emulator/mmu/mmu.js";
@@ -168,6 +168,13 @@ interface LoadedElf {
   symbols: Map<string, number>;
 }
 
+/** Write a cache file so that concurrent test processes never read it half-written. */
+function writeAtomic(file: string, data: Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
 /** Read the PT_LOAD segments and the symbols (llvm-nm) of a built stub. */
 function loadElf(stub: BuiltStub): LoadedElf {
   const f = readFileSync(stub.elf);
@@ -187,7 +194,7 @@ function loadElf(stub: BuiltStub): LoadedElf {
     segments.push({ vaddr, bytes: new Uint8Array(f.subarray(off, off + filesz)), memsz });
   }
   const symFile = join(stub.dir, stub.key + ".syms");
-  if (!existsSync(symFile)) writeFileSync(symFile, execFileSync("llvm-nm", [stub.elf], { maxBuffer: 64 << 20 }));
+  if (!existsSync(symFile)) writeAtomic(symFile, execFileSync("llvm-nm", [stub.elf], { maxBuffer: 64 << 20 }));
   const symbols = new Map<string, number>();
   for (const line of readFileSync(symFile, "utf8").split("\n")) {
     const m = /^([0-9a-f]+) \w (\S+)$/.exec(line);
@@ -336,7 +343,7 @@ function runQemu(stub: BuiltStub, n: number): Uint8Array {
     throw new Error(`diff: qemu-aarch64 failed on ${stub.elf}: ${(e as Error).message}`);
   }
   if (out.length !== n * CASE_STRIDE) throw new Error(`diff: qemu wrote ${out.length} bytes, expected ${n * CASE_STRIDE}`);
-  writeFileSync(file, out);
+  writeAtomic(file, out);
   return new Uint8Array(out);
 }
 
