@@ -25,10 +25,12 @@
 // preempts it at once. A preempted RT task returns to the head of its
 // level with the rest of its slice.
 //
-// Fair placement: a task leaving its CPU keeps its lag (vruntime -
-// min_vruntime); on wake it is placed at min_vruntime + max(lag,
-// -FAIR_WAKE_BONUS_NS) of its new CPU; a ready task moving CPUs keeps its
-// lag too. New tasks start at min_vruntime - FAIR_WAKE_BONUS_NS.
+// Fair placement: a blocked task keeps its vruntime and the CPU it left;
+// on wake its lag is vruntime - that CPU's min_vruntime now (so sleeping
+// earns credit, as min_vruntime moved on) and it is placed at the new
+// CPU's min_vruntime + max(lag, -FAIR_WAKE_BONUS_NS). A ready task moving
+// CPUs keeps its lag exactly. New tasks start at min_vruntime -
+// FAIR_WAKE_BONUS_NS.
 //
 // Wake placement: the allowed CPU with the fewest runnable tasks; on a tie
 // the task's last CPU (cache affinity), else the lowest index.
@@ -131,7 +133,6 @@ export class Scheduler {
       if (err !== 0) return err;
     }
     const t = new SchedTask(e.id, priority, policy, mask, policy === "deadline" ? { ...e.deadline! } : undefined);
-    t.vlag = -FAIR_WAKE_BONUS_NS;
     this.tasks.set(t.id, t);
     const r = this.wake(t.id, nowNs);
     return typeof r === "number" ? r : r.cpu;
@@ -295,7 +296,8 @@ export class Scheduler {
     if (t.policy === "deadline") deadlineOnWake(t, nowNs);
     t.sliceUsedNs = 0;
     t.sliceExpired = false;
-    t.vruntime = rq.minVruntime + Math.max(t.vlag, -FAIR_WAKE_BONUS_NS);
+    const lag = t.vcpu >= 0 ? t.vruntime - this.cpus[t.vcpu].minVruntime : -FAIR_WAKE_BONUS_NS;
+    t.vruntime = rq.minVruntime + Math.max(lag, -FAIR_WAKE_BONUS_NS);
     const preempt = this.queueOn(rq, t, false);
     return { woke: true, cpu, preempt };
   }
@@ -408,14 +410,14 @@ export class Scheduler {
   // ---- balancing ---------------------------------------------------------
 
   /**
-   * Work stealing for `cpu`: if nothing is queued on it, moves one queued
+   * Work stealing for `cpu`: if it is idle (no current, nothing queued), moves one queued
    * task (see the header for which) from the busiest allowed CPU into its
    * queue. Returns the stolen id or undefined. pick() does this itself.
    */
   stealFor(cpu: number, nowNs: number): number | undefined {
     const rq = this.rq(cpu);
     this.advance(rq, nowNs);
-    if (rq.queued > 0) return undefined;
+    if (rq.current || rq.queued > 0) return undefined;
     const t = this.stealInto(rq);
     if (t) rq.enqueue(t);
     return t?.id;
@@ -475,9 +477,9 @@ export class Scheduler {
     if (policy === "deadline") deadlineStartInstance(t, nowNs);
     if (policy === "fair" && !wasFair) {
       // Entering the fair class: start level with the CPU's other tasks.
-      const home = t.cpu >= 0 ? this.cpus[t.cpu] : undefined;
-      t.vruntime = home ? home.minVruntime : 0;
-      t.vlag = 0;
+      const home = this.cpus[t.cpu >= 0 ? t.cpu : Math.max(t.lastCpu, 0)];
+      t.vruntime = home.minVruntime;
+      t.vcpu = home.cpu;
     }
     t.sliceUsedNs = 0;
     t.sliceExpired = false;
@@ -501,7 +503,6 @@ export class Scheduler {
     for (const d of this.throttled.popDue(nowNs)) {
       if (deadlineReplenish(d, nowNs)) {
         d.state = "blocked";
-        d.vlag = 0;
         this.wake(d.id, nowNs);
       } else this.throttled.insert(d, deadlineThrottle(d, nowNs));
     }
@@ -531,7 +532,7 @@ export class Scheduler {
     if (t.state === "running" || t.state === "ready") {
       const rq = this.cpus[t.cpu];
       this.advance(rq, nowNs);
-      t.vlag = t.vruntime - rq.minVruntime;
+      t.vcpu = rq.cpu;
       if (t.state === "running") {
         this.clearCurrent(rq, nowNs);
         rq.needResched = true;

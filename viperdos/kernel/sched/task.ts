@@ -41,8 +41,13 @@ export class SchedTask {
 
   // Fair class: virtual runtime (ns scaled by NICE_0_WEIGHT / weight).
   vruntime = 0;
-  /** vruntime minus the CPU's min_vruntime when the task left its queue (block/sleep); placement on wake uses it. */
-  vlag = Number.NEGATIVE_INFINITY;
+  /**
+   * CPU whose min_vruntime `vruntime` is measured against while the task is
+   * off the queues (-1: none yet, a new task). On wake, lag = vruntime -
+   * that CPU's min_vruntime *now*, so time asleep turns into credit (capped
+   * by the wake bonus), as in CFS.
+   */
+  vcpu = -1;
 
   // Slice used since the task was last given a fresh slice (RR and fair).
   sliceUsedNs = 0;
