@@ -10,6 +10,15 @@ import { GicDriver, INTID_SPURIOUS } from "./arch/gic.js";
 import { INTID_UART, UartConsole } from "./console/uart.js";
 import { probeVirtio, type VirtioDeviceInfo } from "./drivers/virtio-probe.js";
 import { Trace, TraceKind } from "./inspect/trace.js";
+import { Pmm } from "./mm/pmm.js";
+import { AddressSpace, asidAllocatorFor } from "./mm/vm.js";
+import { loadElf } from "./mm/elf.js";
+import { HandleTable } from "./cap/handles.js";
+import { Scheduler } from "./sched/index.js";
+import { faultName } from "../../emulator/mmu/descriptors.js";
+import { E } from "./errors.js";
+import { Process, Task, type WaitReason } from "./proc/process.js";
+import { BLOCK, dispatchSyscall, type Outcome, type Result } from "./syscall/dispatch.js";
 
 export const KERNEL_VERSION = "0.1";
 /** Scheduler tick: 1 kHz (VIPERDOS.md). */
@@ -33,6 +42,11 @@ export interface KernelOptions {
   onConsole?: (bytes: Uint8Array) => void;
 }
 
+/** SGI used to ask another CPU to reschedule. */
+export const SGI_RESCHEDULE = 0;
+/** Pages reserved for the kernel at the bottom of RAM (none of its data lives there yet; kept for the boot image). */
+const KERNEL_RESERVED_BYTES = 1 << 20;
+
 /** A fixed default RTC epoch (2026-01-01T00:00:00Z) keeps runs reproducible. */
 export const DEFAULT_RTC_EPOCH = 1_767_225_600;
 
@@ -50,8 +64,22 @@ export class Kernel {
   readonly trace = new Trace();
   readonly cost: CostModel = defaultCostModel();
   readonly percpu: PerCpu[];
+  readonly pmm: Pmm;
+  readonly sched: Scheduler;
   devices: VirtioDeviceInfo[] = [];
   booted = false;
+  /** Programs available to TASK_SPAWN until the file system exists (the boot image). */
+  readonly bootfs = new Map<string, Uint8Array>();
+  /** Task running on each CPU (undefined: idle). */
+  readonly current: (Task | undefined)[];
+  /** Set when a CPU must pick a task after the exit being handled. */
+  private readonly needResched: boolean[];
+  private readonly procs = new Map<number, Process>();
+  private readonly tasks = new Map<number, Task>();
+  private nextPid = 1;
+  private nextTid = 1;
+  /** Called when a process ends (after it became a zombie). */
+  onProcessExit: ((p: Process) => void) | undefined = undefined;
 
   constructor(readonly opts: KernelOptions = {}) {
     this.machine = new Machine({
@@ -64,6 +92,11 @@ export class Kernel {
     this.gic = new GicDriver(this.machine);
     this.console = new UartConsole(this.machine);
     this.percpu = this.machine.cpus.map(() => ({ ticks: 0, irqs: 0 }));
+    this.pmm = new Pmm(this.machine.bus);
+    this.pmm.reserve(RAM_BASE, KERNEL_RESERVED_BYTES);
+    this.sched = new Scheduler(this.machine.cpus.length);
+    this.current = this.machine.cpus.map(() => undefined);
+    this.needResched = this.machine.cpus.map(() => false);
   }
 
   /** Kernel log line on the serial console, stamped with virtual time like dmesg. */
@@ -94,6 +127,8 @@ export class Kernel {
       this.gic.enable(INTID_PHYS_TIMER, cpu);
       this.armTick(cpu);
     }
+    const ps = this.pmm.stats();
+    this.log(`pmm: ${ps.freePages} of ${ps.totalPages} pages free (${ps.totalPages - ps.freePages} reserved)`);
     this.log(`sched: tick ${TICK_HZ} Hz on ${m.cpus.length} CPUs`);
     this.booted = true;
   }
@@ -128,26 +163,355 @@ export class Kernel {
         this.percpu[cpu].ticks++;
         this.armTick(cpu);
         this.machine.charge(cpu, this.cost.timerTick);
+        const now = this.machine.now();
+        for (const id of this.sched.expired(now)) this.wakeTask(this.tasks.get(id), cpu);
+        if (this.sched.tick(cpu, now).preempt) this.needResched[cpu] = true;
       } else if (intid === INTID_UART) {
-        this.console.onInterrupt();
+        if (this.console.onInterrupt() > 0) this.wakeWaiters((w) => w.kind === "console", cpu);
+      } else if (intid === SGI_RESCHEDULE) {
+        this.needResched[cpu] = true;
       }
       this.gic.endOfInterrupt(cpu, raw);
     }
     return n;
   }
 
-  /**
-   * The machine's exit hook for CPU `cpu`. With no process support yet an
-   * idle CPU only takes interrupts; it goes back to WFI afterwards.
-   */
+  // --- Exceptions from EL0 ------------------------------------------------------------
+
+  /** The machine's exit hook for CPU `cpu`: handle the exception, then reschedule if needed. */
   onExit(cpu: number, exit: ExitKind): void {
     this.machine.charge(cpu, this.cost.exceptionEntry);
-    if (exit === ExitKind.Irq) this.handleIrqs(cpu);
-    this.machine.idle(cpu);
+    const t = this.current[cpu];
+    const c = this.machine.cpus[cpu].state;
+    switch (exit) {
+      case ExitKind.Irq:
+        this.handleIrqs(cpu);
+        break;
+      case ExitKind.Svc:
+        if (t) this.handleSvc(cpu, t);
+        break;
+      case ExitKind.Abort:
+        if (t) this.handleAbort(cpu, t);
+        break;
+      case ExitKind.Wfi:
+        if (t) this.yieldTask(t);
+        break;
+      case ExitKind.None:
+      case ExitKind.Budget:
+        break;
+      default:
+        if (t) this.killForFault(t, exit);
+    }
+    if (c.hostError !== undefined && t) {
+      const msg = c.hostError;
+      c.hostError = undefined;
+      this.killProcess(t.process, `internal emulator error at pc=0x${c.pc.toString(16)}: ${msg}`);
+    }
+    const cur = this.current[cpu];
+    if (this.needResched[cpu] || cur === undefined || cur.state !== "running") this.schedule(cpu);
   }
 
-  /** Run until virtual time `untilNs` (or until nothing can happen). */
-  runUntil(untilNs: number): void {
-    this.machine.run({ onExit: (cpu, exit) => this.onExit(cpu, exit) }, { untilNs });
+  private handleSvc(cpu: number, t: Task): void {
+    const c = this.machine.cpus[cpu].state;
+    const num = Number(c.x[8] & 0xffff_ffffn);
+    const args = [c.x[0], c.x[1], c.x[2], c.x[3], c.x[4], c.x[5]];
+    t.syscalls++;
+    this.machine.charge(cpu, this.cost.syscall);
+    this.trace.record(this.machine.now(), cpu, TraceKind.Syscall, t.tid, num);
+    const out: Outcome = dispatchSyscall(this, t, num, args);
+    if (out === BLOCK) {
+      c.pc -= 4; // re-execute the SVC when the task wakes
+      return;
+    }
+    if (out === "gone") return;
+    this.setResult(c, out);
+    this.trace.record(this.machine.now(), cpu, TraceKind.SyscallReturn, t.tid, num, out.s);
+  }
+
+  private setResult(c: { x: BigUint64Array }, r: Result): void {
+    c.x[0] = BigInt.asUintN(64, BigInt(r.s));
+    if (r.r1 !== undefined) c.x[1] = BigInt.asUintN(64, BigInt(r.r1));
+    if (r.r2 !== undefined) c.x[2] = BigInt.asUintN(64, BigInt(r.r2));
+    if (r.r3 !== undefined) c.x[3] = BigInt.asUintN(64, BigInt(r.r3));
+  }
+
+  private handleAbort(cpu: number, t: Task): void {
+    const c = this.machine.cpus[cpu].state;
+    const ec = c.esr >>> 26;
+    const access = ec === 0x20 ? "exec" : (c.esr >>> 6) & 1 ? "write" : "read";
+    const va = Number(c.far > BigInt(Number.MAX_SAFE_INTEGER) ? -1n : c.far);
+    t.faults++;
+    this.trace.record(this.machine.now(), cpu, TraceKind.PageFault, t.tid, Math.max(va, 0), access === "write" ? 1 : 0);
+    if (va >= 0 && t.process.as.handleFault(va, access) === "handled") {
+      this.machine.charge(cpu, this.cost.pageFault);
+      return;
+    }
+    this.killForFault(t, ExitKind.Abort);
+  }
+
+  /** A fatal exception: kill the process with a report naming the fault and the failing walk. */
+  private killForFault(t: Task, exit: ExitKind): void {
+    const c = this.machine.cpus[t.cpu].state;
+    const kinds: Partial<Record<ExitKind, string>> = {
+      [ExitKind.Abort]: "segmentation fault",
+      [ExitKind.Undefined]: "undefined instruction",
+      [ExitKind.Brk]: "breakpoint",
+      [ExitKind.Alignment]: "alignment fault",
+      [ExitKind.SysRegTrap]: "trapped system register access",
+    };
+    let report = `${kinds[exit] ?? ExitKind[exit]} at pc=0x${c.pc.toString(16)}`;
+    if (exit === ExitKind.Abort || exit === ExitKind.Alignment) {
+      const va = Number(c.far & 0xffff_ffff_ffffn);
+      report += `, addr=0x${c.far.toString(16)} (${faultName(c.esr & 0x3f)}, ${(c.esr >>> 26) === 0x20 ? "fetch" : (c.esr >>> 6) & 1 ? "write" : "read"})`;
+      const w = t.process.as.walkVa(va);
+      report += `; walk: ${w.steps.map((s) => `L${s.level}[${s.index}]=${s.descriptor}`).join(" ")}${w.ok ? "" : ` -> ${w.fault}`}`;
+    } else {
+      report += `, esr=0x${(c.esr >>> 0).toString(16)}`;
+    }
+    this.killProcess(t.process, report);
+  }
+
+  // --- Processes --------------------------------------------------------------------------
+
+  /** The process with `pid`, if it exists (live or zombie). */
+  process(pid: number): Process | undefined {
+    return this.procs.get(pid);
+  }
+
+  /** Every process (for the inspection API). */
+  processes(): Process[] {
+    return [...this.procs.values()];
+  }
+
+  /**
+   * Start a program from an ELF image: a new address space, capability
+   * table and main task, made runnable. Returns the process or a negative
+   * error (-2 malformed ELF with the reason logged, -3 out of memory).
+   */
+  spawn(name: string, image: Uint8Array, args: string, parent?: Process): Process | number {
+    const as = AddressSpace.create(this.pmm, this.machine.cpus.map((c) => c.mmu), asidAllocatorFor(this.pmm));
+    if (typeof as === "number") return as;
+    const img = loadElf(as, image, name);
+    if (!img.ok) {
+      as.destroy();
+      this.log(`spawn ${name}: ${img.reason}`);
+      return img.error;
+    }
+    const sp = as.mapStack();
+    if (sp < 0) {
+      as.destroy();
+      return sp;
+    }
+    const pid = this.nextPid++;
+    const p = new Process(pid, parent, name, as, new HandleTable({ owner: `pid ${pid}` }), args);
+    parent?.children.add(p);
+    const t = new Task(this.nextTid++, p);
+    t.ctx.pc = img.entry;
+    t.ctx.x[31] = BigInt(sp);
+    p.tasks.push(t);
+    this.procs.set(pid, p);
+    this.tasks.set(t.tid, t);
+    this.trace.record(this.machine.now(), 0, TraceKind.Spawn, t.tid, pid);
+    this.makeRunnable(t);
+    return p;
+  }
+
+  /** TASK_SPAWN by path: looks the program up in the boot image (C:name, name, name.prg). */
+  spawnPath(path: string, args: string, parent: Process | undefined, name = path): Process | number {
+    const base = path.replace(/^[A-Za-z0-9]+:/, "").replace(/^.*\//, "");
+    for (const key of [path, base, `${base}.prg`, `${base}.elf`, `${base}.sys`]) {
+      const image = this.bootfs.get(key);
+      if (image) return this.spawn(name.replace(/^.*[/:]/, ""), image, args, parent);
+    }
+    return E.NOT_FOUND;
+  }
+
+  /** FORK: copy-on-write copy of `t`'s process; the child's main task resumes after the SVC with x0 = 0. */
+  forkProcess(t: Task): Process | number {
+    const parent = t.process;
+    const as = parent.as.fork();
+    if (typeof as === "number") return as;
+    const pid = this.nextPid++;
+    const p = new Process(pid, parent, parent.name, as, new HandleTable({ owner: `pid ${pid}` }), parent.args);
+    parent.children.add(p);
+    const child = new Task(this.nextTid++, p);
+    child.ctx.save(this.machine.cpus[t.cpu].state);
+    child.ctx.x[0] = 0n;
+    p.tasks.push(child);
+    this.procs.set(pid, p);
+    this.tasks.set(child.tid, child);
+    this.trace.record(this.machine.now(), t.cpu, TraceKind.Spawn, child.tid, pid);
+    this.makeRunnable(child);
+    return p;
+  }
+
+  /** End process `p` (TASK_EXIT or a fatal fault): free its memory and handles, wake its parent. */
+  exitProcess(p: Process, code: number, reason: string): void {
+    if (p.state !== "live") return;
+    for (const t of p.tasks) {
+      if (t.state === "exited") continue;
+      this.sched.remove(t.tid, this.machine.now());
+      if (t.cpu >= 0) {
+        this.current[t.cpu] = undefined;
+        this.needResched[t.cpu] = true;
+      }
+      t.state = "exited";
+      t.cpu = -1;
+      this.tasks.delete(t.tid);
+      this.trace.record(this.machine.now(), 0, TraceKind.Exit, t.tid, code >>> 0);
+    }
+    p.exitCode = code;
+    p.endReason = reason;
+    p.handles.closeAll();
+    p.as.destroy();
+    p.state = "zombie";
+    for (const child of p.children) child.parent = undefined; // orphans are reaped when they exit
+    this.onProcessExit?.(p);
+    if (p.parent) this.wakeWaiters((w, task) => w.kind === "child" && task.process === p.parent && (w.pid === -1 || w.pid === p.pid), 0);
+    else this.reap(p);
+  }
+
+  /** Kill `p` after a fatal fault, with the report on the console. */
+  killProcess(p: Process, report: string): void {
+    this.log(`pid ${p.pid} (${p.name}): ${report}; killed`);
+    this.trace.record(this.machine.now(), 0, TraceKind.Kill, p.mainTask?.tid ?? 0, p.pid);
+    this.exitProcess(p, -1, report);
+  }
+
+  /** Forget a zombie (its parent collected the status, or it had none). */
+  reap(p: Process): void {
+    if (p.state !== "zombie") return;
+    p.state = "reaped";
+    p.parent?.children.delete(p);
+    this.procs.delete(p.pid);
+  }
+
+  // --- Blocking, waking, scheduling ----------------------------------------------------------
+
+  /** Block `t` until `reason` is satisfied; its syscall re-executes on wake. */
+  blockOn(t: Task, reason: WaitReason): typeof BLOCK {
+    t.wait = reason;
+    t.state = "blocked";
+    if (reason.kind === "sleep") this.sched.sleepUntil(t.tid, reason.untilNs, this.machine.now());
+    else this.sched.block(t.tid, this.machine.now());
+    this.trace.record(this.machine.now(), Math.max(t.cpu, 0), TraceKind.Block, t.tid, 0);
+    return BLOCK;
+  }
+
+  /** SLEEP: block until `ns` from the first call (re-execution keeps the same deadline). */
+  sleep(t: Task, ns: number): Outcome {
+    if (ns < 0) return { s: E.INVALID_ARG };
+    if (ns === 0) {
+      this.yieldTask(t);
+      return { s: 0 };
+    }
+    const now = this.machine.now();
+    if (t.deadlineNs === undefined) t.deadlineNs = now + ns;
+    if (now >= t.deadlineNs) {
+      t.deadlineNs = undefined;
+      return { s: 0 };
+    }
+    return this.blockOn(t, { kind: "sleep", untilNs: t.deadlineNs });
+  }
+
+  /** TASK_YIELD: the task goes behind its peers; its CPU picks again. */
+  yieldTask(t: Task): void {
+    if (t.cpu < 0) return;
+    this.sched.yield(t.cpu, this.machine.now());
+    this.needResched[t.cpu] = true;
+  }
+
+  /** Wake a blocked task (its CPU is told to reschedule if it should run now). */
+  wakeTask(t: Task | undefined, fromCpu: number): void {
+    if (!t || t.state !== "blocked") return;
+    t.state = "ready";
+    t.wait = undefined;
+    const r = this.sched.wake(t.tid, this.machine.now());
+    this.trace.record(this.machine.now(), fromCpu, TraceKind.Wake, t.tid, 0);
+    if (typeof r === "number") return;
+    if (r.preempt || this.current[r.cpu] === undefined) this.kick(r.cpu, fromCpu);
+  }
+
+  private wakeWaiters(match: (w: WaitReason, t: Task) => boolean, fromCpu: number): void {
+    for (const t of [...this.tasks.values()]) if (t.state === "blocked" && t.wait && match(t.wait, t)) this.wakeTask(t, fromCpu);
+  }
+
+  private makeRunnable(t: Task): void {
+    t.state = "ready";
+    const cpu = this.sched.add({ id: t.tid }, this.machine.now());
+    if (cpu >= 0 && this.current[cpu] === undefined) this.kick(cpu, cpu);
+  }
+
+  /** Priority or affinity changed: the affected CPUs re-pick at their next exit. */
+  afterSchedChange(t: Task): void {
+    for (const cpu of this.sched.reschedCpus()) this.kick(cpu, Math.max(t.cpu, 0));
+  }
+
+  setPriority(t: Task, tid: number, prio: number): Result {
+    const r = this.sched.setPriority(tid || t.tid, prio);
+    if (r < 0) return { s: this.tasks.has(tid || t.tid) ? E.INVALID_ARG : E.TASK_NOT_FOUND };
+    this.afterSchedChange(t);
+    return { s: 0 };
+  }
+
+  /** Ask `cpu` to reschedule: directly if it is handling an exit now (or idle), else by SGI. */
+  private kick(cpu: number, fromCpu: number): void {
+    this.needResched[cpu] = true;
+    if (this.machine.isIdle(cpu) || cpu !== fromCpu) this.gic.sendSgi(fromCpu, SGI_RESCHEDULE, 1 << cpu);
+  }
+
+  /** Pick what `cpu` runs next and switch to it (or idle the CPU). */
+  private schedule(cpu: number): void {
+    this.needResched[cpu] = false;
+    const mc = this.machine.cpus[cpu];
+    const prev = this.current[cpu];
+    const now = this.machine.now();
+    const nextId = this.sched.pick(cpu, now);
+    const next = nextId === undefined ? undefined : this.tasks.get(nextId);
+    if (next === prev && prev !== undefined) {
+      prev.state = "running";
+      return;
+    }
+    if (prev && prev.state !== "exited") {
+      prev.ctx.save(mc.state);
+      if (prev.state === "running") prev.state = "ready";
+      prev.cpu = -1;
+    }
+    this.current[cpu] = next;
+    if (!next) {
+      this.machine.idle(cpu);
+      return;
+    }
+    next.state = "running";
+    next.cpu = cpu;
+    next.ctx.restore(mc.state);
+    next.process.as.activate(mc.state, mc.mmu);
+    this.machine.charge(cpu, this.cost.contextSwitch);
+    this.trace.record(now, cpu, TraceKind.Switch, next.tid, prev?.tid ?? 0);
+    this.machine.wake(cpu);
+  }
+
+  // --- Console and randomness ------------------------------------------------------------------
+
+  /** Bytes a program writes to fd 1/2 go to the serial console. */
+  consoleWrite(bytes: Uint8Array): void {
+    this.console.write(bytes);
+  }
+
+  /** Host input typed into the serial console. */
+  typeInput(bytes: Uint8Array | string): void {
+    this.machine.uart.pushInput(typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes);
+  }
+
+  /** `len` random bytes from the machine's seeded generator. */
+  random(len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    this.machine.rng.fill(out);
+    return out;
+  }
+
+  /** Run until virtual time `untilNs`, until `stop()` is true, or until nothing can happen. */
+  runUntil(untilNs: number, stop?: () => boolean): string {
+    return this.machine.run({ onExit: (cpu, exit) => this.onExit(cpu, exit), shouldStop: stop }, { untilNs });
   }
 }

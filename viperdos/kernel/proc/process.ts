@@ -1,0 +1,63 @@
+// Processes and tasks (threads). A Process owns an address space, a
+// capability table and its tasks; a Task is one thread of execution with its
+// saved registers, known to the scheduler by its id.
+
+import type { AddressSpace } from "../mm/vm.js";
+import type { HandleTable } from "../cap/handles.js";
+import { TaskContext } from "../arch/context.js";
+
+export type TaskState = "ready" | "running" | "blocked" | "exited";
+
+/** Why a blocked task waits; the syscall is re-executed when it wakes. */
+export type WaitReason =
+  | { kind: "child"; pid: number }
+  | { kind: "sleep"; untilNs: number }
+  | { kind: "console" }
+  | { kind: "join"; tid: number }
+  | { kind: "poll"; untilNs: number };
+
+export class Task {
+  readonly ctx = new TaskContext();
+  state: TaskState = "ready";
+  /** CPU the task is loaded on while running, else -1. */
+  cpu = -1;
+  wait: WaitReason | undefined = undefined;
+  /** Deadline of a pending timed syscall (SLEEP, POLL_WAIT): set on first entry, cleared on completion. */
+  deadlineNs: number | undefined = undefined;
+  exitCode = 0;
+  syscalls = 0;
+  faults = 0;
+
+  constructor(
+    readonly tid: number,
+    readonly process: Process,
+  ) {}
+}
+
+export class Process {
+  readonly tasks: Task[] = [];
+  readonly children = new Set<Process>();
+  state: "live" | "zombie" | "reaped" = "live";
+  exitCode = 0;
+  /** How the process ended: "exit" or a fault report. */
+  endReason = "";
+  pgid: number;
+  sid: number;
+
+  constructor(
+    readonly pid: number,
+    public parent: Process | undefined,
+    public name: string,
+    public as: AddressSpace,
+    readonly handles: HandleTable,
+    /** The argument string GET_ARGS returns. */
+    public args: string,
+  ) {
+    this.pgid = parent?.pgid ?? pid;
+    this.sid = parent?.sid ?? pid;
+  }
+
+  get mainTask(): Task {
+    return this.tasks[0];
+  }
+}
