@@ -256,6 +256,12 @@ export class Scheduler {
     }
     t.sliceUsedNs = 0;
     t.sliceExpired = false;
+    if (!t.allowedOn(cpu)) {
+      // Its mask changed while it ran: it goes to an allowed CPU instead.
+      t.cpu = cpu;
+      this.migrateReady(t, this.placeFor(t), false);
+      return 0;
+    }
     if (t.policy === "fair" && rq.fair.length > 0) {
       t.vruntime = Math.max(t.vruntime, rq.fair[rq.fair.length - 1].vruntime + 1);
     }
