@@ -34,16 +34,14 @@ export function runProgram(name: string, image: Uint8Array, opts: RunProgramOpti
   const k = new Kernel(opts);
   k.boot();
   for (const [n, img] of opts.programs ?? []) k.bootfs.set(n, img);
-  let init: Process | undefined;
-  let ended = false;
-  k.onProcessExit = (p) => {
-    if (p === init) ended = true;
-  };
   const p = k.spawn(name, image, opts.args ?? "");
   if (typeof p === "number") {
     return { exitCode: undefined, reason: `cannot start ${name} (error ${p})`, kernel: k, virtualNs: k.machine.now(), wallMs: performance.now() - t0 };
   }
-  init = p;
+  let ended = false;
+  k.onProcessExit = (q: Process) => {
+    if (q === p) ended = true;
+  };
   if (opts.input !== undefined) k.typeInput(opts.input);
   k.runUntil(opts.limitNs ?? 60e9, () => ended);
   const wallMs = performance.now() - t0;
