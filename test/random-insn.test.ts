@@ -24,7 +24,10 @@ import { CLASSES, drawCases } from "./random/index.js";
 import { loadUnhandled, unhandledFor } from "./random/unhandled.js";
 
 /** Classes whose differences fail the test. */
-const CHECKED = new Set<string>(["dp_imm", "dp_reg", "ldst", "seq", "seq_mem", "simd", "simd_extra", "simd_ldst", "ldst_fault", "ldst_edge", "loop"]);
+const CHECKED = new Set<string>([
+  "dp_imm", "dp_reg", "ldst", "seq", "seq_mem", "loop", "ldst_fault", "ldst_edge",
+  "fp", "simd", "simd_scalar", "simd_extra", "simd_ldst",
+]);
 
 const COUNT = Number(process.env.RANDOM_INSN_COUNT ?? 2000);
 const SEED = Number(process.env.RANDOM_INSN_SEED ?? 1);

@@ -6,7 +6,7 @@ import { Rng } from "../../emulator/rng.js";
 import type { DiffCase, InitState } from "../support/diff.js";
 import { EDGE_END, EDGE_RESET_BYTES, SCRATCH_SIZE } from "../support/stub.js";
 import { DP_IMM, DP_REG, SKIP_BRANCHES } from "./dp.js";
-import { FP } from "./fp.js";
+import { FP, FP_HALF_CVT } from "./fp.js";
 import { BASE_OFFSET, LDST } from "./ldst.js";
 import { SIMD, SIMD_EXTRA, SIMD_SCALAR } from "./simd.js";
 import { SIMD_LDST } from "./simd_ldst.js";
@@ -49,6 +49,7 @@ export const CLASSES: InsnClass[] = [
   { name: "dp_reg", templates: DP_REG, fp: false },
   { name: "ldst", templates: LDST, fp: false },
   { name: "fp", templates: FP, fp: true },
+  { name: "fp_half_cvt", templates: FP_HALF_CVT, fp: true },
   { name: "simd", templates: SIMD, fp: true },
   { name: "simd_extra", templates: SIMD_EXTRA, fp: true },
   { name: "simd_scalar", templates: SIMD_SCALAR, fp: true },
