@@ -5,12 +5,12 @@
 
 import { describe, expect, it } from "vitest";
 import { PhysicalBus, RAM_BASE } from "../emulator/bus.js";
-import { CpuState, EC, ExitKind } from "../emulator/cpu/state.js";
+import { CpuState, ExitKind } from "../emulator/cpu/state.js";
 import { Mmu } from "../emulator/mmu/mmu.js";
 import { runEl0, Translator } from "../emulator/cpu/translate.js";
 import type { Access } from "../emulator/mmu/walk.js";
 import { Pmm } from "../viperdos/kernel/mm/pmm.js";
-import { AddressSpace } from "../viperdos/kernel/mm/vm.js";
+import { accessFromEsr, AddressSpace } from "../viperdos/kernel/mm/vm.js";
 import { MMAP_BASE, PROT_EXEC, PROT_READ, PROT_WRITE, SHM_BASE, STACK_TOP } from "../viperdos/kernel/mm/layout.js";
 import { copyIn, copyOut } from "../viperdos/kernel/mm/uaccess.js";
 import { assemble } from "./support/asm.js";
@@ -78,8 +78,7 @@ function run(m: M, as: AddressSpace, cpu: Cpu, pc: number, regs: Record<number, 
     const exit = runEl0(m.translator, cpu.state, cpu.mmu, 100_000);
     if (exit === ExitKind.Svc) return { exit: "svc", imm: cpu.state.esr & 0xffff, far: 0, access: "read", faults };
     if (exit !== ExitKind.Abort) return { exit: "other", imm: exit, far: 0, access: "read", faults };
-    const esr = cpu.state.esr;
-    const access: Access = esr >>> 26 === EC.IABT_LOW ? "exec" : (esr >>> 6) & 1 ? "write" : "read";
+    const access = accessFromEsr(cpu.state.esr);
     const far = Number(cpu.state.far);
     if (as.handleFault(far, access) === "segv") return { exit: "segv", imm: 0, far, access, faults };
     faults++;
@@ -222,6 +221,25 @@ describe("brk, mmap, munmap, mprotect", () => {
     expect(copyIn(as, HEAP + 0x2000, 1)).toEqual(new Uint8Array([0]));
     // The heap cannot grow into the mmap area.
     expect(as.brk(MMAP_BASE + 1)).toBe(-3);
+  });
+
+  it("brk keeps VMAs disjoint after the heap was split by mprotect and munmap", () => {
+    const m = machine();
+    const as = space(m, bytesOf(STORE_AT_X3));
+    as.brk(HEAP + 0x4000);
+    expect(as.mprotect(HEAP + 0x1000, 0x1000, PROT_READ)).toBe(0);
+    expect(as.munmap(HEAP + 0x2000, 0x1000)).toBe(0);
+    expect(as.brk(HEAP + 0x6000)).toBe(HEAP + 0x6000);
+    const heap = as.vmas.filter((v) => v.kind === "heap").map((v) => [v.start - HEAP, v.end - HEAP, v.prot]);
+    expect(heap).toEqual([
+      [0, 0x1000, 3],
+      [0x1000, 0x2000, 1],
+      [0x3000, 0x6000, 3],
+    ]);
+    for (let i = 1; i < as.vmas.length; i++) expect(as.vmas[i].start).toBeGreaterThanOrEqual(as.vmas[i - 1].end);
+    expect(copyOut(as, HEAP + 0x1000, new Uint8Array(1))).toBe(-6);
+    expect(copyOut(as, HEAP + 0x2000, new Uint8Array(1))).toBe(-2);
+    expect(copyOut(as, HEAP + 0x5fff, new Uint8Array(1))).toBe(0);
   });
 
   it("mmap places first-fit from 0x2_0000_0000; access after munmap faults", () => {

@@ -179,3 +179,18 @@ export function loadElf(as: AddressSpace, file: Uint8Array, name?: string): ElfR
   if (r < 0) return fail(`bad initial break 0x${image.brk.toString(16)}`);
   return image;
 }
+
+/** Plain JSON view of a parse result for notebooks (no file bytes). */
+export function elfSnapshot(r: ElfResult): object {
+  if (!r.ok) return { ok: false, error: r.error, reason: r.reason };
+  const h = (n: number): string => "0x" + n.toString(16);
+  return {
+    ok: true,
+    type: r.type,
+    entry: h(r.entry),
+    bias: h(r.bias),
+    brk: h(r.brk),
+    segments: r.segments.map((s) => ({ vaddr: h(s.vaddr), memsz: s.memsz, offset: h(s.offset), filesz: s.filesz, prot: s.prot })),
+    vmas: r.vmas.map((v) => ({ start: h(v.start), end: h(v.end), prot: v.prot, kind: v.kind })),
+  };
+}

@@ -122,6 +122,11 @@ export class SlabCache {
     return !!slab && Number.isInteger(i) && i < this.objectsPerSlab && slab.used[i] === 1;
   }
 
+  /** Same as stats(): plain JSON for notebooks. */
+  snapshot(): SlabStats {
+    return this.stats();
+  }
+
   stats(): SlabStats {
     let inUse = 0;
     for (const s of this.slabs.values()) inUse += s.inUse;
@@ -158,6 +163,11 @@ export class SlabCache {
 /** Stats of every live cache on `pmm`, in creation order. */
 export function slabStats(pmm: Pmm): SlabStats[] {
   return (registries.get(pmm) ?? []).map((c) => c.stats());
+}
+
+/** Plain JSON view of every cache on `pmm` (the notebook's slab table). */
+export function slabSnapshot(pmm: Pmm): { caches: SlabStats[] } {
+  return { caches: slabStats(pmm) };
 }
 
 /** The live caches on `pmm` (the registry). */

@@ -19,7 +19,7 @@
 // its VA is invalidated on every CPU's TLB (TLBI VAE1 semantics through
 // each Mmu), since any CPU may have run this space.
 
-import type { CpuState } from "../../../emulator/cpu/state.js";
+import { EC, type CpuState } from "../../../emulator/cpu/state.js";
 import type { Mmu } from "../../../emulator/mmu/mmu.js";
 import { checkAccess, walk, type Access } from "../../../emulator/mmu/walk.js";
 import {
@@ -92,6 +92,16 @@ export interface VmCounters {
 
 /** Why the last fault was refused (for fault reports): "" when it was handled. */
 export type SegvReason = "" | "no-vma" | "protection" | "no-memory" | "destroyed";
+
+/**
+ * The access an EL0 abort was making, from ESR_EL1: an instruction abort
+ * (EC 0x20) is "exec"; a data abort (EC 0x24) is "write" when ISS.WnR
+ * (bit 6) is set, else "read".
+ */
+export function accessFromEsr(esr: number): Access {
+  if (esr >>> 26 === EC.IABT_LOW) return "exec";
+  return (esr >>> 6) & 1 ? "write" : "read";
+}
 
 /** TCR_EL1 for a user space: T0SZ = 16 (48-bit VA, walk from level 0), TG0 = 4 KiB, EPD1 = 1 (no TTBR1 walks). */
 export const USER_TCR = 16n | (1n << 23n);
@@ -439,11 +449,13 @@ export class AddressSpace {
     const oldTop = pageUp(this.brkValue);
     const newTop = pageUp(newEnd);
     if (newTop > IMAGE_END) return MM_E.NO_MEMORY;
-    const heap = this.vmaList.find((v) => v.kind === "heap" && v.start === this.heapStart);
     if (newTop > oldTop) {
-      if (!this.isFree(oldTop, newTop, heap)) return MM_E.NO_MEMORY;
-      if (heap) heap.end = newTop;
-      else this.addVma({ start: this.heapStart, end: newTop, prot: PROT_READ | PROT_WRITE, kind: "heap", backing: { type: "zero" } });
+      if (!this.isFree(oldTop, newTop)) return MM_E.NO_MEMORY;
+      // Extend the heap VMA ending at the old top if it is plain RW heap
+      // (munmap/mprotect may have split the heap); else start a new one.
+      const last = this.vmaList.find((v) => v.kind === "heap" && v.end === oldTop && v.prot === (PROT_READ | PROT_WRITE));
+      if (last) last.end = newTop;
+      else this.addVma({ start: oldTop, end: newTop, prot: PROT_READ | PROT_WRITE, kind: "heap", backing: { type: "zero" } });
     } else if (newTop < oldTop) {
       this.tlbRange(this.unmapPages(newTop, oldTop));
       this.cutVmas(newTop, oldTop);
@@ -577,7 +589,8 @@ export class AddressSpace {
 
   /**
    * Free everything: each mapped frame's reference, every table page, the
-   * ASID (after invalidating it on every CPU). Idempotent. After it, the
+   * ASID (after invalidating it on every CPU). Idempotent. Precondition: no
+   * CPU still runs with this space's TTBR0 (switch it away first). After it, the
    * Pmm's free count is what it was before this space (and its pages) were
    * created, unless other spaces still share frames.
    */
