@@ -6,6 +6,7 @@ import { readFileSync, readSync, writeSync } from "node:fs";
 import { ElfError } from "../emulator/linux-user/elf.js";
 import { runLinuxElf, RunElfResult } from "../emulator/linux-user/process.js";
 import { buildGuest, GuestBuildError } from "../viperdos/tools/build-guest.js";
+import { bootCommand, runCommand } from "./kernel-commands.js";
 
 interface Command {
   name: string;
@@ -162,7 +163,7 @@ const help: Command = {
   },
 };
 
-const COMMANDS: Command[] = [runElf, demo, help];
+const COMMANDS: Command[] = [bootCommand, runCommand, runElf, demo, help];
 
 function overview(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
