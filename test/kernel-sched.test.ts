@@ -226,6 +226,33 @@ describe("deadline class", () => {
     expect(last).toBe(result);
   });
 
+  it("counts a miss when an instance finishes its runtime after its absolute deadline", () => {
+    // Both want 4 ms before t+5 ms each 10 ms: EDF (tie by id) runs 1 then 2; 2 always ends at 8 > 5.
+    const s = mk(1, [
+      { id: 1, policy: "deadline", deadline: dl(4, 5, 10) },
+      { id: 2, policy: "deadline", deadline: dl(4, 5, 10) },
+    ]);
+    const end = simulate(s, { untilNs: 100 * MS });
+    expect(info(s, 1).deadline!.misses).toBe(0);
+    expect(info(s, 2).deadline!.misses).toBe(10);
+    expect(segsOf(s, end).slice(0, 3).map((g) => [g.task, g.startNs / MS, g.endNs! / MS])).toEqual([
+      [1, 0, 4],
+      [2, 4, 8],
+      [1, 10, 14],
+    ]);
+  });
+
+  it("a running fair task switched to deadline is throttled after its runtime", () => {
+    const s = mk(1, [{ id: 1 }, { id: 2 }]);
+    expect(s.pick(0, 0)).toBe(1);
+    expect(s.setPolicy(1, "deadline", { deadline: dl(2, 10, 10) }, 0)).toBe(0);
+    simulate(s, { untilNs: 30 * MS });
+    expect(info(s, 1).runtimeNs).toBe(6 * MS);
+    expect(info(s, 2).runtimeNs).toBe(24 * MS);
+    expect(s.setPolicy(1, "fair")).toBe(0);
+    expect(info(s, 1)).toMatchObject({ policy: "fair", deadline: null });
+  });
+
   it("a waking deadline task keeps its instance only if its runtime fits the time left", () => {
     const s = mk(1, [{ id: 1, policy: "deadline", deadline: dl(4, 10, 10) }]);
     s.pick(0, 0);
@@ -346,7 +373,7 @@ describe("affinity, placement and stealing", () => {
     expect(info(s, 1)).toMatchObject({ cpu: 2, migrations: 1 });
   });
 
-  it("work stealing balances tasks started on one CPU across all", () => {
+  it("stealing and periodic balance spread tasks started on one CPU across all", () => {
     const s = new Scheduler(4);
     for (let id = 1; id <= 8; id++) s.add({ id, affinity: 0b0001 }, 0);
     for (let id = 1; id <= 8; id++) s.setAffinity(id, 0b1111);
@@ -354,7 +381,20 @@ describe("affinity, placement and stealing", () => {
     simulate(s, { untilNs: 100 * MS });
     const snap = s.snapshot();
     for (const c of snap.cpus) expect(c.idleNs).toBe(0);
-    expect(snap.cpus.map((c) => c.load)).toEqual([5, 1, 1, 1]);
+    expect(snap.cpus.map((c) => c.load)).toEqual([2, 2, 2, 2]);
+  });
+
+  it("wake placement and stealing honour the mask", () => {
+    const s = mk(4, [{ id: 1, affinity: 0b1000 }]);
+    expect(info(s, 1).cpu).toBe(3); // though CPUs 0-2 are just as empty
+    // CPU 0 runs 2 with 3 (CPU 0 only) and 4 (any) queued: CPU 1 steals 4, not 3.
+    s.add({ id: 2, affinity: 0b0001 }, 0);
+    s.add({ id: 3, affinity: 0b0001, policy: "rr", priority: 0 }, 0);
+    s.add({ id: 4, affinity: 0b0001 }, 0);
+    s.setAffinity(4, 0b0011);
+    expect(s.pick(0, 0)).toBe(3);
+    expect(s.pick(1, 0)).toBe(4);
+    expect(s.pick(2, 0)).toBeUndefined(); // 2 is CPU 0's only
   });
 
   it("wake placement picks the least loaded allowed CPU, preferring the last CPU on a tie", () => {
@@ -469,7 +509,7 @@ describe("parameters, errors and inspection", () => {
     expect(snap.cpus).toHaveLength(2);
     for (const c of snap.cpus) {
       expect(Object.keys(c).sort()).toEqual(
-        ["busyNs", "cpu", "current", "idleNs", "load", "minVruntime", "needResched", "queues", "switches"].sort(),
+        ["busyNs", "cpu", "current", "idleNs", "load", "minVruntime", "needResched", "queues", "switches", "ticks"].sort(),
       );
       expect(c.queues.rt).toHaveLength(8);
     }

@@ -37,6 +37,8 @@ export const NICE_0_WEIGHT = 1024;
 export const FAIR_WAKE_BONUS_NS = 5_000_000;
 /** A waking fair task preempts the current fair task only if it is ahead by more than this (vruntime ns). */
 export const FAIR_WAKEUP_GRANULARITY_NS = 1_000_000;
+/** A busy CPU tries one balancing pull every this many of its ticks. */
+export const BALANCE_INTERVAL_TICKS = 4;
 /** Deadline admission: total runtime/period over all tasks may not exceed this share of the CPUs. */
 export const DEADLINE_MAX_UTILISATION = 0.95;
 

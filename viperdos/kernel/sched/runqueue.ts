@@ -22,6 +22,7 @@ export interface RunQueueSnapshot {
   idleNs: number;
   busyNs: number;
   switches: number;
+  ticks: number;
   queues: { deadline: number[]; rt: number[][]; fair: number[] };
 }
 
@@ -36,6 +37,8 @@ export class RunQueue {
   idleNs = 0;
   busyNs = 0;
   switches = 0;
+  /** Timer ticks taken while running a task (paces periodic balancing). */
+  ticks = 0;
   /** Something better than current may be queued: the CPU should call pick(). */
   needResched = false;
 
@@ -127,6 +130,7 @@ export class RunQueue {
       idleNs: this.idleNs,
       busyNs: this.busyNs,
       switches: this.switches,
+      ticks: this.ticks,
       queues: {
         deadline: this.deadline.map((t) => t.id),
         rt: this.rt.map((q) => q.map((t) => t.id)),

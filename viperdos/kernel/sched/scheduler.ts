@@ -34,11 +34,15 @@
 //
 // Wake placement: the allowed CPU with the fewest runnable tasks; on a tie
 // the task's last CPU (cache affinity), else the lowest index.
-// Work stealing: a CPU with nothing queued takes, from the allowed CPU with
-// the most runnable tasks (at least 2; ties: lowest index), the queued task
-// that CPU would run next among those allowed on the thief.
+// Work stealing: a CPU with nothing to run takes, from the CPU with the
+// most runnable tasks (at least 2 more than the thief; ties: lowest index)
+// that has a queued task allowed on the thief, the queued task that CPU
+// would run next among those allowed. Periodic balance: every
+// BALANCE_INTERVAL_TICKS ticks a busy CPU does the same pull, so a CPU
+// with one task still relieves one with three.
 
 import {
+  BALANCE_INTERVAL_TICKS,
   checkDeadlineParams,
   DEADLINE_MAX_UTILISATION,
   type DeadlineParams,
@@ -203,6 +207,12 @@ export class Scheduler {
     if (!t) {
       rq.needResched ||= rq.queued > 0 || this.stealVictim(rq) !== undefined;
       return { preempt: rq.needResched };
+    }
+    rq.ticks++;
+    if (rq.ticks % BALANCE_INTERVAL_TICKS === 0) {
+      // Periodic balance: a busy CPU also pulls from a much busier one.
+      const pulled = this.stealInto(rq);
+      if (pulled) this.queueOn(rq, pulled, false);
     }
     let preempt = rq.needResched || !t.allowedOn(cpu);
     switch (t.policy) {
@@ -425,7 +435,7 @@ export class Scheduler {
     this.advance(rq, nowNs);
     if (rq.current || rq.queued > 0) return undefined;
     const t = this.stealInto(rq);
-    if (t) rq.enqueue(t);
+    if (t) this.queueOn(rq, t, false);
     return t?.id;
   }
 
@@ -616,11 +626,15 @@ export class Scheduler {
     return best;
   }
 
-  /** The CPU a steal for `rq` would take from, or undefined. */
+  /**
+   * The CPU a steal for `rq` would take from, or undefined: the most loaded
+   * with a queued task allowed on `rq`, and at least 2 tasks more than `rq`
+   * (so moving one never just swaps the imbalance).
+   */
   private stealVictim(rq: RunQueue): RunQueue | undefined {
     let victim: RunQueue | undefined;
     for (const other of this.cpus) {
-      if (other === rq || other.load < 2) continue;
+      if (other === rq || other.load < rq.load + 2) continue;
       if (!other.best((t) => t.allowedOn(rq.cpu))) continue;
       if (!victim || other.load > victim.load) victim = other;
     }
