@@ -340,6 +340,30 @@ describe("destroy", () => {
     expect(as.mmap(4096, PROT_READ)).toBe(-2);
   });
 
+  it("out of memory: fork fails with -3 and leaks nothing; faults report no-memory", () => {
+    const m = machine();
+    const as = space(m, bytesOf(STORE_AT_X3));
+    as.brk(HEAP + 0x2000);
+    expect(run(m, as, m.cpus[0], TEXT, { 0: 1n, 3: BigInt(HEAP) }).exit).toBe("svc");
+    expect(copyOut(as, STACK_TOP - 8, new Uint8Array(8))).toBe(0);
+    const hog: number[] = [];
+    while (m.pmm.freePages > 4) hog.push(m.pmm.alloc());
+    // The child gets its root and the image's three tables (text and heap share
+    // them), then runs out at the stack's branch: half the pages are COW by then.
+    expect(as.fork()).toBe(-3);
+    expect(m.pmm.freePages).toBe(4);
+    expect(m.pmm.refCount(Number(as.walkVa(HEAP).pa))).toBe(1);
+    // The parent's pages were marked COW, but it is their only owner: writes reuse them.
+    expect(run(m, as, m.cpus[0], TEXT, { 0: 2n, 3: BigInt(HEAP) }).exit).toBe("svc");
+    expect(as.counters.cowReuses).toBe(1);
+    while (m.pmm.freePages > 0) hog.push(m.pmm.alloc());
+    expect(as.handleFault(HEAP + 0x1000, "write")).toBe("segv");
+    expect(as.lastSegv?.reason).toBe("no-memory");
+    expect(copyOut(as, HEAP + 0x1000, new Uint8Array(1))).toBe(-3);
+    for (const pa of hog) m.pmm.free(pa);
+    expect(copyOut(as, HEAP + 0x1000, new Uint8Array(1))).toBe(0);
+  });
+
   it("the snapshot is plain JSON with tables, VMAs and counters", () => {
     const m = machine();
     const as = space(m, bytesOf(LOAD_STORE), dataFile());
