@@ -59,6 +59,7 @@ import {
   validPriority,
 } from "./policy.js";
 import { deadlineOnWake, deadlineReplenish, deadlineStartInstance, deadlineThrottle } from "./deadline.js";
+import { findVictim, placeTask, takeFor } from "./balance.js";
 import { RunQueue, type RunQueueSnapshot } from "./runqueue.js";
 import { runsBefore, type SchedEntity, SchedTask, type SchedTaskSnapshot } from "./task.js";
 import { TimedQueue } from "./timedqueue.js";
@@ -609,47 +610,20 @@ export class Scheduler {
     this.queueOn(to, t, false);
   }
 
-  /** Wake placement: least loaded allowed CPU; ties to the last CPU, then the lowest index. */
   private placeFor(t: SchedTask): number {
-    let best = -1;
-    for (const rq of this.cpus) {
-      if (!t.allowedOn(rq.cpu)) continue;
-      // Callers never place a task that is counted in an allowed CPU's load
-      // (it is blocked, or its own CPU is no longer allowed).
-      if (best < 0) {
-        best = rq.cpu;
-        continue;
-      }
-      const bestLoad = this.cpus[best].load;
-      if (rq.load < bestLoad || (rq.load === bestLoad && rq.cpu === t.lastCpu)) best = rq.cpu;
-    }
-    return best;
+    return placeTask(this.cpus, t);
   }
 
-  /**
-   * The CPU a steal for `rq` would take from, or undefined: the most loaded
-   * with a queued task allowed on `rq`, and at least 2 tasks more than `rq`
-   * (so moving one never just swaps the imbalance).
-   */
   private stealVictim(rq: RunQueue): RunQueue | undefined {
-    let victim: RunQueue | undefined;
-    for (const other of this.cpus) {
-      if (other === rq || other.load < rq.load + 2) continue;
-      if (!other.best((t) => t.allowedOn(rq.cpu))) continue;
-      if (!victim || other.load > victim.load) victim = other;
-    }
-    return victim;
+    return findVictim(this.cpus, rq);
   }
 
   /** Takes the stolen task off its victim (not yet queued on `rq`); fair lag kept. */
   private stealInto(rq: RunQueue): SchedTask | undefined {
     const victim = this.stealVictim(rq);
     if (!victim) return undefined;
-    const t = victim.best((x) => x.allowedOn(rq.cpu))!;
-    victim.dequeue(t);
-    t.vruntime = t.vruntime - victim.minVruntime + rq.minVruntime;
+    const t = takeFor(victim, rq);
     t.migrations++;
-    t.cpu = rq.cpu;
     return t;
   }
 
