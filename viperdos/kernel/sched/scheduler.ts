@@ -13,6 +13,10 @@
 //   event for a blocked task      wake(id, now) -> { cpu, preempt }: if preempt, reschedule that CPU
 //   sleep / timeout               sleepUntil(id, wakeNs, now); expired(now) at each tick -> ids to wake()
 //   idle machine                  nextEventNs() is when a tick is next needed (sleep or replenishment)
+//   after any call from another   reschedCpus() lists CPUs that should pick() (send them an SGI);
+//   CPU (wake, set*, remove)      tick() on such a CPU also answers preempt: true
+// DESIGN.md's enqueue/dequeue are add()/wake() and block()/remove() here.
+// The kernel keeps its own id -> Task map; ids are its thread ids.
 //
 // Time: `now` is virtual ns. Each CPU accounts from its own last update;
 // a `now` earlier than that (CPU interleaving skew) is charged as 0.
