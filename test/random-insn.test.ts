@@ -26,7 +26,7 @@ import { loadUnhandled, unhandledFor } from "./random/unhandled.js";
 /** Classes whose differences fail the test. */
 const CHECKED = new Set<string>([
   "dp_imm", "dp_reg", "ldst", "seq", "seq_mem", "loop", "ldst_fault", "ldst_edge",
-  "fp", "simd", "simd_scalar", "simd_extra", "simd_ldst",
+  "fp", "fp_half_cvt", "simd", "simd_scalar", "simd_extra", "simd_ldst",
 ]);
 
 const COUNT = Number(process.env.RANDOM_INSN_COUNT ?? 2000);

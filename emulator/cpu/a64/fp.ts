@@ -19,6 +19,8 @@ import {
   FPCR_ROUNDING, frint, fsqrt, fsub, RA, RM, RN, RP, RZ,
 } from "../fpu.js";
 import { bits, InsnPattern, pattern, UnhandledPattern } from "./table.js";
+import { doubleToHalf, halfToSingle, singleToHalf } from "./simd_fpextra.js";
+import type { CpuState } from "../state.js";
 
 type Size = 32 | 64;
 
@@ -71,9 +73,10 @@ function fused(negateProduct: boolean, negateAddend: boolean) {
 
 /** FP data-processing (1 source), opcode = insn[20:15]. */
 function emitOneSource(b: BlockBuilder, insn: number): boolean {
+  const op = bits(insn, 15, 6);
+  if (op === 0b000111 || bits(insn, 22, 2) === 3) return emitHalfConvert(b, insn, op);
   const size = ftypeSize(insn);
   if (!size) return false;
-  const op = bits(insn, 15, 6);
   const d = rd(insn), n = rn(insn);
   const D = el(size, d), N = el(size, n);
   switch (op) {
@@ -103,6 +106,50 @@ function emitOneSource(b: BlockBuilder, insn: number): boolean {
   }
   zeroUpper(b, size, d);
   return true;
+}
+
+/**
+ * FCVT to and from half precision (base Armv8.0, not FEAT_FP16): Hd <- Sn/Dn
+ * (op 000111, ftype 00/01) and Sd/Dd <- Hn (ftype 11, op 000100/000101).
+ * Half -> double is exact through single (both conversions are exact).
+ */
+function emitHalfConvert(b: BlockBuilder, insn: number, op: number): boolean {
+  const ftype = bits(insn, 22, 2);
+  const d = rd(insn), n = rn(insn);
+  if (op === 0b000111 && (ftype === 0 || ftype === 1)) {
+    const from = ftype === 0 ? `${b.helper(singleToHalf)}(c, ${b.view("vw")}[${4 * n}])` : `${b.helper(doubleToHalf)}(c, ${b.view("vd")}[${2 * n}])`;
+    const h = b.tmp();
+    b.emit(`const ${h} = ${from};`);
+    b.emit(`${b.view("vd")}[${2 * d}] = 0n; vd[${2 * d + 1}] = 0n; ${b.view("vh")}[${8 * d}] = ${h};`);
+    return true;
+  }
+  if (ftype === 3 && (op === 0b000100 || op === 0b000101)) {
+    const s = b.tmp();
+    b.emit(`const ${s} = ${b.helper(halfToSingle)}(c, ${b.view("vh")}[${8 * n}]);`);
+    if (op === 0b000100) {
+      b.emit(`${b.view("vd")}[${2 * d}] = 0n; vd[${2 * d + 1}] = 0n; ${b.view("vw")}[${4 * d}] = ${s};`);
+    } else {
+      b.emit(`${b.helper(halfToDouble)}(c, ${2 * d}, ${s});`);
+      b.emit(`${b.view("vd")}[${2 * d + 1}] = 0n;`);
+    }
+    return true;
+  }
+  return false;
+}
+
+const widenScratch = new Float32Array(1);
+const widenScratchBits = new Uint32Array(widenScratch.buffer);
+
+/** Write the double equal to single bits `s` (a half converted exactly) at element index `d` of vd. */
+function halfToDouble(c: CpuState, d: number, s: number): void {
+  const exp = (s >>> 23) & 0xff;
+  if (exp === 0xff && (s & 0x7fffff) !== 0) {
+    // A NaN (already quieted, or the default NaN): keep sign and payload, as FPConvert does.
+    c.vd[d] = (BigInt(s >>> 31) << 63n) | 0x7ff8000000000000n | (BigInt(s & 0x3fffff) << 29n);
+    return;
+  }
+  widenScratchBits[0] = s;
+  c.vf64[d] = widenScratch[0];
 }
 
 /** FCMP/FCMPE (register or #0.0): NZCV from the comparison. */
@@ -274,7 +321,7 @@ export const FP_SCALAR: InsnPattern[] = [
 
 /** Scalar FP encodings deliberately left UNDEFINED. */
 export const FP_SCALAR_UNHANDLED: UnhandledPattern[] = [
-  { ...pattern("FP_half", "x001 111x 11xx xxxx xxxx xxxx xxxx xxxx", () => false), reason: "half precision (FEAT_FP16) is not implemented; the emitters reject ftype = 11" },
+  { ...pattern("FP_half", "x001 111x 11xx xxxx xxxx xxxx xxxx xxxx", () => false), reason: "half-precision arithmetic (FEAT_FP16) is not implemented; the emitters reject ftype = 11 except FCVT Sd/Dd, Hn (base Armv8.0)" },
   { ...pattern("FJCVTZS", "0001 1110 0111 1110 0000 00xx xxxx xxxx", () => false), reason: "FEAT_JSCVT is not implemented" },
   { ...pattern("FRINT32_64", "0001 1110 0x10 100x x100 00xx xxxx xxxx", () => false), reason: "FEAT_FRINTTS is not implemented" },
   { ...pattern("BFCVT", "0001 1110 0110 0011 0100 00xx xxxx xxxx", () => false), reason: "FEAT_BF16 is not implemented" },

@@ -16,7 +16,7 @@
 // quieted (IOC for a signalling NaN) or become the default NaN under FPCR.DN.
 
 import type { CpuState } from "../state.js";
-import { F32, Fmt, FpSize, FpType, FPCR_DN, FPSR_IOC, FPSR_OFC, fpcrRounding, roundPack, RZ, unpack } from "../fpu_core.js";
+import { F32, F64, Fmt, FpSize, FpType, FPCR_DN, FPSR_IOC, FPSR_OFC, fpcrRounding, roundPack, RZ, unpack } from "../fpu_core.js";
 import { fixedToFp, fpToFixed } from "../fpu.js";
 import { clearScratch, commit, sd, sh, sw } from "./simd_lanes.js";
 
@@ -39,7 +39,17 @@ const u32 = new Uint32Array(f32.buffer);
 
 /** FPConvert single -> half of raw single bits; returns the half bits. */
 export function singleToHalf(c: CpuState, bits: number): number {
-  const u = unpack(c, F32, BigInt(bits >>> 0));
+  return toHalf(c, F32, BigInt(bits >>> 0), (bits >>> 13) & 0x3ff);
+}
+
+/** FPConvert double -> half of raw double bits (one rounding, no detour through single). */
+export function doubleToHalf(c: CpuState, bits: bigint): number {
+  return toHalf(c, F64, bits, Number((bits >> 42n) & 0x3ffn));
+}
+
+/** FPConvert to half from `fmt`; `payload` is the NaN payload's top 10 bits. */
+function toHalf(c: CpuState, fmt: Fmt, bits: bigint, payload: number): number {
+  const u = unpack(c, fmt, bits);
   const sign = u.sign << 15;
   if ((c.fpcr & FPCR_AHP) !== 0) return singleToAhp(c, u.type, sign, u.mant, u.exp);
   switch (u.type) {
@@ -47,7 +57,7 @@ export function singleToHalf(c: CpuState, bits: number): number {
     case FpType.SNaN:
       if (u.type === FpType.SNaN) c.fpsr |= FPSR_IOC;
       if ((c.fpcr & FPCR_DN) !== 0) return 0x7e00;
-      return sign | 0x7e00 | ((bits >>> 13) & 0x3ff);
+      return sign | 0x7e00 | payload;
     case FpType.Inf: return sign | 0x7c00;
     case FpType.Zero: return sign;
     default: return Number(roundPack(c, F16, u.sign, u.mant, u.exp, fpcrRounding(c), false));
