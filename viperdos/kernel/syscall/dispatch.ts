@@ -1,42 +1,28 @@
 // The syscall dispatcher: SVC #0 from EL0 arrives here with the number in x8
-// and arguments in x0-x5 (VIPERDOS.md "Syscall ABI"). Each handler returns
-// an Outcome: a status (x0) and up to three results (x1-x3), or BLOCK (the
-// task sleeps and re-executes the SVC when woken), or GONE (the calling task
-// no longer exists: exit, exec). Unknown numbers return -7.
-//
-// Handlers are grouped by subsystem in this file's table; each reads user
-// memory only through mm/uaccess (bad pointers give -2/-6, never a throw).
+// and arguments in x0-x5 (the ABI types are in abi.ts). The core calls
+// (task, time, console fds, process, memory, system) are handled in this
+// file; IPC/capabilities in ipc.ts, threads and signals in threads.ts.
+// Unknown numbers return -7. Handlers read user memory only through
+// mm/uaccess (bad pointers give -2/-6, never a throw).
 
 import { E } from "../errors.js";
 import { SYS, syscallByNumber } from "../syscall/table.js";
 import { copyIn, copyInString, copyOut, writeU32 } from "../mm/uaccess.js";
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../proc/process.js";
+import { err, GONE, i32, i64, n, ok, type Handler, type HandlerTable, type Outcome } from "./abi.js";
+import { IPC_HANDLERS } from "./ipc.js";
+import { THREAD_HANDLERS } from "./threads.js";
 
-export interface Result {
-  s: number;
-  r1?: bigint | number;
-  r2?: bigint | number;
-  r3?: bigint | number;
-}
-export const BLOCK = "block" as const;
-export const GONE = "gone" as const;
-export type Outcome = Result | typeof BLOCK | typeof GONE;
+export { BLOCK, GONE, type Outcome, type Result, type Handler } from "./abi.js";
 
-export type Handler = (k: Kernel, t: Task, a: readonly bigint[]) => Outcome;
-
-const ok = (r1?: bigint | number, r2?: bigint | number, r3?: bigint | number): Result => ({ s: 0, r1, r2, r3 });
-const err = (s: number): Result => ({ s });
-/** Argument as a JS number (user addresses and sizes are < 2^53 when valid). */
-const n = (v: bigint): number => (v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v));
-const i32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
-const i64 = (v: bigint): number => Number(BigInt.asIntN(64, v));
 /** Largest single console write we accept at once. */
 const MAX_WRITE = 1 << 20;
 const CONSOLE_FDS = new Set([0, 1, 2]);
 const WNOHANG = 1;
 
-const HANDLERS = new Map<number, Handler>([
+const CORE_HANDLERS: HandlerTable = [
+
   // --- task ---------------------------------------------------------------------------------
   [SYS.TASK_YIELD, (k, t) => (k.yieldTask(t), ok())],
   [SYS.TASK_EXIT, (k, t, a) => (k.exitProcess(t.process, i32(a[0]), "exit"), GONE)],
@@ -179,7 +165,16 @@ const HANDLERS = new Map<number, Handler>([
     return ok(input.shift()!);
   }],
   [SYS.UPTIME, (k) => ok(Math.floor(k.machine.now() / 1e6))],
-]);
+];
+
+/** Every handler, by syscall number (a later table may not redefine a number). */
+const HANDLERS = new Map<number, Handler>();
+for (const table of [CORE_HANDLERS, IPC_HANDLERS, THREAD_HANDLERS]) {
+  for (const [num, h] of table) {
+    if (HANDLERS.has(num)) throw new Error(`syscall dispatch: 0x${num.toString(16)} handled twice`);
+    HANDLERS.set(num, h);
+  }
+}
 
 /** Run `f` on process `pidArg` (0 = the caller). */
 function withProcess(k: Kernel, t: Task, pidArg: bigint, f: (p: NonNullable<ReturnType<Kernel["process"]>>) => Outcome): Outcome {

@@ -1,0 +1,31 @@
+// The syscall ABI as the kernel's handlers see it (VIPERDOS.md "Syscall
+// ABI"): a handler gets the calling task and x0-x5, and returns an Outcome:
+// a status (x0) and up to three results (x1-x3), or BLOCK (the task sleeps
+// and re-executes the SVC when woken), or GONE (the calling task no longer
+// exists: exit, exec). Handler tables live in one module per subsystem and
+// are joined in dispatch.ts.
+
+import type { Kernel } from "../kernel.js";
+import type { Task } from "../proc/process.js";
+
+export interface Result {
+  s: number;
+  r1?: bigint | number;
+  r2?: bigint | number;
+  r3?: bigint | number;
+}
+export const BLOCK = "block" as const;
+export const GONE = "gone" as const;
+export type Outcome = Result | typeof BLOCK | typeof GONE;
+
+export type Handler = (k: Kernel, t: Task, a: readonly bigint[]) => Outcome;
+/** A subsystem's handlers: [syscall number, handler]. */
+export type HandlerTable = ReadonlyArray<readonly [number, Handler]>;
+
+export const ok = (r1?: bigint | number, r2?: bigint | number, r3?: bigint | number): Result => ({ s: 0, r1, r2, r3 });
+export const err = (s: number): Result => ({ s });
+/** Argument as a JS number (user addresses and sizes are < 2^53 when valid; else -1). */
+export const n = (v: bigint): number => (v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v));
+export const i32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
+export const i64 = (v: bigint): number => Number(BigInt.asIntN(64, v));
+export const u32 = (v: bigint): number => Number(v & 0xffff_ffffn);
