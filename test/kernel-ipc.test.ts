@@ -164,7 +164,7 @@ describe("channels", () => {
     ["one handle lacks TRANSFER", (A: HandleTable) => [A.insert(new Thing(), READ | TRANSFER), A.insert(new Thing(), READ)], E.PERMISSION],
     ["one handle is stale", (A: HandleTable) => [A.insert(new Thing(), READ | TRANSFER), makeHandle(40, 0)], E.INVALID_HANDLE],
     ["a handle listed twice", (A: HandleTable) => { const h = A.insert(new Thing(), READ | TRANSFER); return [h, h]; }, E.INVALID_ARG],
-    ["the channel's own endpoint", (A: HandleTable) => [0], E.INVALID_ARG],
+    ["the channel's own endpoint", () => [0], E.INVALID_ARG],
   ])("send is all-or-nothing: %s", (_n, make, want) => {
     const { A, B, a, b } = pair();
     const hs = make(A);
