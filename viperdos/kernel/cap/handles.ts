@@ -174,6 +174,11 @@ export class HandleTable {
     this.bound = (opts.bounding ?? ALL_RIGHTS) & ALL_RIGHTS;
   }
 
+  /** DESIGN.md's name for `limits` (GETRLIMIT/SETRLIMIT act on it). */
+  get rlimits(): ResourceLimits {
+    return this.limits;
+  }
+
   /** The bounding set (rights ceiling) of this process. */
   get bounding(): number {
     return this.bound;
