@@ -12,9 +12,10 @@ function program(name: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-function run(name: string, args = "", cpus = 4) {
+function run(name: string, args = "", cpus = 4, others: string[] = []) {
   const out: number[] = [];
-  const r = runProgram(name, program(name), { cpus, args, onConsole: (b) => out.push(...b) });
+  const programs = new Map(others.map((o) => [o, program(o)]));
+  const r = runProgram(name, program(name), { cpus, args, programs, onConsole: (b) => out.push(...b) });
   return { ...r, text: Buffer.from(out).toString("utf8") };
 }
 
@@ -30,6 +31,14 @@ describe("kernel processes", () => {
     const r = run("proc");
     expect(r.text).toContain("proc: ok");
     expect(r.exitCode).toBe(0);
+  });
+
+  it("channels, handle transfer, rights, revoke, poll, timers and shared memory between processes", () => {
+    const r = run("ipc", "", 4, ["ipc_child"]);
+    expect(r.text).toContain("ipc: ok");
+    expect(r.exitCode).toBe(0);
+    const s = r.kernel.pmm.stats();
+    expect(s.totalPages - s.freePages).toBe(256); // shm frames freed with the last handle and mapping
   });
 
   it("kills a faulting program with a report naming the fault and the walk", () => {

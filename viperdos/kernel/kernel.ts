@@ -19,6 +19,13 @@ import { faultName } from "../../emulator/mmu/descriptors.js";
 import { E } from "./errors.js";
 import { Process, Task, type WaitReason } from "./proc/process.js";
 import { BLOCK, dispatchSyscall, type Outcome, type Result } from "./syscall/dispatch.js";
+import { IdSource, type Watcher } from "./cap/objects.js";
+import { TimerService } from "./ipc/timer.js";
+import type { ConsoleSource } from "./ipc/poll.js";
+import type { FrameAllocator } from "./ipc/shm.js";
+import { channelCreate } from "./ipc/channel.js";
+import { moveHandle } from "./cap/handles.js";
+import type { EventHandle } from "../../emulator/clock.js";
 
 export const KERNEL_VERSION = "0.1";
 /** Scheduler tick: 1 kHz (VIPERDOS.md). */
@@ -78,6 +85,16 @@ export class Kernel {
   private readonly tasks = new Map<number, Task>();
   private nextPid = 1;
   private nextTid = 1;
+  /** Kernel object ids: one source per kernel, so ids (and snapshots naming them) repeat run to run. */
+  readonly ids = new IdSource();
+  /** Timer objects' alarms, driven by one machine clock event. */
+  readonly timers: TimerService;
+  /** The console as a pollable source (CONSOLE event while input is pending). */
+  readonly consoleSource: ConsoleSource;
+  /** Frames for shared memory objects, from the PMM with reference counts. */
+  readonly frameAllocator: FrameAllocator;
+  private readonly consoleWatchers = new Set<Watcher>();
+  private timerEvent: EventHandle | undefined = undefined;
   /** Called when a process ends (after it became a zombie). */
   onProcessExit: ((p: Process) => void) | undefined = undefined;
 
@@ -97,6 +114,22 @@ export class Kernel {
     this.sched = new Scheduler(this.machine.cpus.length);
     this.current = this.machine.cpus.map(() => undefined);
     this.needResched = this.machine.cpus.map(() => false);
+    this.timers = new TimerService({
+      now: () => this.machine.now(),
+      setAlarm: (deadline) => {
+        this.machine.clock.cancel(this.timerEvent);
+        this.timerEvent = deadline === null ? undefined : this.machine.clock.schedule(deadline, () => this.timers.expire());
+      },
+    });
+    this.consoleSource = {
+      readyEvents: () => (this.console.input.length > 0 ? 0x8 : 0),
+      watch: (w) => {
+        this.consoleWatchers.add(w);
+        return () => this.consoleWatchers.delete(w);
+      },
+    };
+    const pmm = this.pmm;
+    this.frameAllocator = { alloc: () => pmm.alloc(), ref: (pa) => pmm.ref(pa), unref: (pa) => void pmm.unref(pa) };
   }
 
   /** Kernel log line on the serial console, stamped with virtual time like dmesg. */
@@ -167,7 +200,10 @@ export class Kernel {
         for (const id of this.sched.expired(now)) this.wakeTask(this.tasks.get(id), cpu);
         if (this.sched.tick(cpu, now).preempt) this.needResched[cpu] = true;
       } else if (intid === INTID_UART) {
-        if (this.console.onInterrupt() > 0) this.wakeWaiters((w) => w.kind === "console", cpu);
+        if (this.console.onInterrupt() > 0) {
+          this.wakeWaiters((w) => w.kind === "console", cpu);
+          for (const w of [...this.consoleWatchers]) w();
+        }
       } else if (intid === SGI_RESCHEDULE) {
         this.needResched[cpu] = true;
       }
@@ -303,8 +339,16 @@ export class Kernel {
       return sp;
     }
     const pid = this.nextPid++;
-    const p = new Process(pid, parent, name, as, new HandleTable({ owner: `pid ${pid}` }), args);
+    const p = new Process(pid, parent, name, as, new HandleTable({ owner: `pid ${pid}`, ids: this.ids }), args);
     parent?.children.add(p);
+    if (parent) {
+      // The bootstrap channel: the child's end is its handle 0, the parent keeps the other.
+      const ch = channelCreate(p.handles, this.ids);
+      if (typeof ch !== "number") {
+        const mine = moveHandle(p.handles, ch.handle1, parent.handles);
+        p.bootstrapPeer = mine < 0 ? undefined : mine;
+      }
+    }
     const t = new Task(this.nextTid++, p);
     t.ctx.pc = img.entry;
     t.ctx.x[31] = BigInt(sp);
@@ -332,7 +376,7 @@ export class Kernel {
     const as = parent.as.fork();
     if (typeof as === "number") return as;
     const pid = this.nextPid++;
-    const p = new Process(pid, parent, parent.name, as, new HandleTable({ owner: `pid ${pid}` }), parent.args);
+    const p = new Process(pid, parent, parent.name, as, new HandleTable({ owner: `pid ${pid}`, ids: this.ids }), parent.args);
     parent.children.add(p);
     const child = new Task(this.nextTid++, p);
     child.ctx.save(this.machine.cpus[t.cpu].state);
@@ -364,6 +408,8 @@ export class Kernel {
     p.endReason = reason;
     p.handles.closeAll();
     p.as.destroy();
+    for (const shm of p.shmMappings.values()) shm.detachMapping();
+    p.shmMappings.clear();
     p.state = "zombie";
     for (const child of p.children) child.parent = undefined; // orphans are reaped when they exit
     this.onProcessExit?.(p);
@@ -392,7 +438,8 @@ export class Kernel {
   blockOn(t: Task, reason: WaitReason): typeof BLOCK {
     t.wait = reason;
     t.state = "blocked";
-    if (reason.kind === "sleep") this.sched.sleepUntil(t.tid, reason.untilNs, this.machine.now());
+    const until = reason.kind === "sleep" || reason.kind === "poll" ? reason.untilNs : Infinity;
+    if (until !== Infinity) this.sched.sleepUntil(t.tid, until, this.machine.now());
     else this.sched.block(t.tid, this.machine.now());
     this.trace.record(this.machine.now(), Math.max(t.cpu, 0), TraceKind.Block, t.tid, 0);
     return BLOCK;

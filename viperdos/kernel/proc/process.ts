@@ -4,6 +4,7 @@
 
 import type { AddressSpace } from "../mm/vm.js";
 import type { HandleTable } from "../cap/handles.js";
+import type { ShmObject } from "../ipc/shm.js";
 import { TaskContext } from "../arch/context.js";
 
 export type TaskState = "ready" | "running" | "blocked" | "exited";
@@ -27,6 +28,8 @@ export class Task {
   exitCode = 0;
   syscalls = 0;
   faults = 0;
+  /** Cancels a pending wake-up registration (poll) before the syscall re-executes. */
+  cancelWait: (() => void) | undefined = undefined;
 
   constructor(
     readonly tid: number,
@@ -43,6 +46,10 @@ export class Process {
   endReason = "";
   pgid: number;
   sid: number;
+  /** The parent's handle to this process's bootstrap channel (returned by TASK_SPAWN). */
+  bootstrapPeer: number | undefined = undefined;
+  /** Shared memory mapped in this process, by start address (SHM_MAP/SHM_UNMAP). */
+  readonly shmMappings = new Map<number, ShmObject>();
 
   constructor(
     readonly pid: number,

@@ -36,7 +36,7 @@ const CORE_HANDLERS: HandlerTable = [
     if (typeof args === "number") return err(args);
     const p = k.spawnPath(path, args, t.process, name);
     if (typeof p === "number") return err(p);
-    return ok(p.pid, p.mainTask.tid, 0);
+    return ok(p.pid, p.mainTask.tid, p.bootstrapPeer ?? 0xffff_ffff);
   }],
   [SYS.WAIT, (k, t, a) => waitChild(k, t, -1, a[0], 0)],
   [SYS.WAITPID, (k, t, a) => waitChild(k, t, i64(a[0]), a[1], Number(a[2] & 0xffffffffn))],
