@@ -41,6 +41,12 @@ describe("kernel processes", () => {
     expect(s.totalPages - s.freePages).toBe(256); // shm frames freed with the last handle and mapping
   });
 
+  it("priorities and affinity: pinned tasks run where they are pinned, priority buys CPU time", () => {
+    const r = run("sched");
+    expect(r.text).toContain("sched: ok");
+    expect(r.exitCode).toBe(0);
+  });
+
   it("kills a faulting program with a report naming the fault and the walk", () => {
     const r = run("fault");
     expect(r.exitCode).toBe(-1);

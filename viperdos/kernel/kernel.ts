@@ -314,6 +314,11 @@ export class Kernel {
     return this.procs.get(pid);
   }
 
+  /** Every live task, by id (TASK_LIST). */
+  allTasks(): Task[] {
+    return [...this.tasks.values()].sort((a, b) => a.tid - b.tid);
+  }
+
   /** Every process (for the inspection API). */
   processes(): Process[] {
     return [...this.procs.values()];

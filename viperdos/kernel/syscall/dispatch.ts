@@ -165,7 +165,49 @@ const CORE_HANDLERS: HandlerTable = [
     return ok(input.shift()!);
   }],
   [SYS.UPTIME, (k) => ok(Math.floor(k.machine.now() / 1e6))],
+  [SYS.TASK_LIST, (k, t, a) => {
+    const tasks = k.allTasks();
+    if (a[0] === 0n) return ok(tasks.length);
+    const take = tasks.slice(0, Math.max(0, Number(a[1] & 0xffffffffn)));
+    const out = new Uint8Array(take.length * TASK_INFO_SIZE);
+    const dv = new DataView(out.buffer);
+    take.forEach((task, i) => encodeTaskInfo(k, task, dv, i * TASK_INFO_SIZE, out));
+    const r = copyOut(t.process.as, n(a[0]), out);
+    return r < 0 ? err(r) : ok(take.length);
+  }],
+  [SYS.UNAME, (k, t, a) => {
+    const fields = ["ViperDOS", "viperdos-lab", KERNEL_RELEASE, "ViperDOS Lab TypeScript kernel", "aarch64"];
+    const out = new Uint8Array(5 * 65);
+    fields.forEach((f, i) => out.set(new TextEncoder().encode(f).subarray(0, 64), i * 65));
+    const r = copyOut(t.process.as, n(a[0]), out);
+    void k;
+    return r < 0 ? err(r) : ok();
+  }],
 ];
+
+/**
+ * struct vd_task_info (72 bytes), as TASK_LIST writes it:
+ *   u32 tid; u32 pid; u32 state (0 ready, 1 running, 2 blocked, 3 exited);
+ *   i32 cpu (running on, or last ran on; -1 never); u32 priority; u32 affinity;
+ *   u64 runtime_ns; u64 switches; char name[32] (NUL-padded).
+ */
+export const TASK_INFO_SIZE = 72;
+const TASK_STATES = { ready: 0, running: 1, blocked: 2, exited: 3 } as const;
+const KERNEL_RELEASE = "0.1";
+
+function encodeTaskInfo(k: Kernel, task: Task, dv: DataView, at: number, out: Uint8Array): void {
+  const info = k.sched.info(task.tid);
+  const s = typeof info === "number" ? undefined : info;
+  dv.setUint32(at, task.tid, true);
+  dv.setUint32(at + 4, task.process.pid, true);
+  dv.setUint32(at + 8, TASK_STATES[task.state], true);
+  dv.setInt32(at + 12, task.cpu >= 0 ? task.cpu : (s?.lastCpu ?? -1), true);
+  dv.setUint32(at + 16, s?.priority ?? 0, true);
+  dv.setUint32(at + 20, s?.affinity ?? 0, true);
+  dv.setBigUint64(at + 24, BigInt(Math.floor(s?.runtimeNs ?? 0)), true);
+  dv.setBigUint64(at + 32, BigInt(s?.switches ?? 0), true);
+  out.set(new TextEncoder().encode(task.process.name).subarray(0, 31), at + 40);
+}
 
 /** Every handler, by syscall number (a later table may not redefine a number). */
 const HANDLERS = new Map<number, Handler>();
