@@ -11,7 +11,7 @@ import { faultName } from "../mmu/descriptors.js";
 import { AddressSpace, OutOfMemory } from "./address_space.js";
 import { parseElf } from "./elf.js";
 import { loadProcess } from "./loader.js";
-import { Prng } from "./prng.js";
+import { Rng } from "../rng.js";
 import { doSyscall, LinuxProcess, ProcessIo } from "./syscalls.js";
 
 export interface RunElfOptions {
@@ -91,7 +91,7 @@ export function runLinuxElf(file: Uint8Array, argv: string[], opts: RunElfOption
   translator.attach(mmu);
   if (process.env.VDL_DUMP_BLOCKS) translator.onCompile = (b, src) => process.stderr.write(`--- block ${b.va.toString(16)}\n${src}\n`);
   const space = new AddressSpace(bus, mmu);
-  const rng = new Prng(opts.seed ?? 1);
+  const rng = new Rng(opts.seed ?? 1);
   const random16 = new Uint8Array(16);
   rng.fill(random16);
   const loaded = loadProcess(space, image, file, argv, opts.env ?? DEFAULT_ENV, random16);

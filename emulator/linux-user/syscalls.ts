@@ -9,7 +9,7 @@
 
 import { CpuState, INSNS_PER_NS } from "../cpu/state.js";
 import { AddressSpace, PROT_EXEC, PROT_READ, PROT_WRITE } from "./address_space.js";
-import { Prng } from "./prng.js";
+import { Rng } from "../rng.js";
 
 export const SYS = {
   ioctl: 29,
@@ -69,7 +69,7 @@ export class LinuxProcess {
   /** Exit status once the process called exit/exit_group. */
   exitStatus: number | undefined = undefined;
 
-  constructor(readonly cpu: CpuState, readonly space: AddressSpace, readonly io: ProcessIo, readonly rng: Prng, brkStart: number) {
+  constructor(readonly cpu: CpuState, readonly space: AddressSpace, readonly io: ProcessIo, readonly rng: Rng, brkStart: number) {
     this.brkStart = brkStart;
     this.brkCur = brkStart;
   }
