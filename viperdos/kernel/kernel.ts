@@ -19,6 +19,7 @@ import { faultName } from "../../emulator/mmu/descriptors.js";
 import { E } from "./errors.js";
 import { Process, Task, type WaitReason } from "./proc/process.js";
 import { BLOCK, dispatchSyscall, type Outcome, type Result } from "./syscall/dispatch.js";
+import { deliverSignals, faultToSignal, inheritSignals } from "./proc/signals.js";
 import { IdSource, type Watcher } from "./cap/objects.js";
 import { TimerService } from "./ipc/timer.js";
 import type { ConsoleSource } from "./ipc/poll.js";
@@ -245,6 +246,8 @@ export class Kernel {
     }
     const cur = this.current[cpu];
     if (this.needResched[cpu] || cur === undefined || cur.state !== "running") this.schedule(cpu);
+    // Signals are delivered as a task returns to EL0; a default action may end its process: pick again.
+    for (let r = this.current[cpu]; r && deliverSignals(this, cpu, r) === "killed"; r = this.current[cpu]) this.schedule(cpu);
   }
 
   private handleSvc(cpu: number, t: Task): void {
@@ -287,6 +290,7 @@ export class Kernel {
 
   /** A fatal exception: kill the process with a report naming the fault and the failing walk. */
   private killForFault(t: Task, exit: ExitKind): void {
+    if (faultToSignal(this, t, exit)) return; // the process handles the fault's signal (proc/signals.ts)
     const c = this.machine.cpus[t.cpu].state;
     const kinds: Partial<Record<ExitKind, string>> = {
       [ExitKind.Abort]: "segmentation fault",
@@ -386,6 +390,7 @@ export class Kernel {
     const child = new Task(this.nextTid++, p);
     child.ctx.save(this.machine.cpus[t.cpu].state);
     child.ctx.x[0] = 0n;
+    inheritSignals(t, child);
     p.tasks.push(child);
     this.procs.set(pid, p);
     this.tasks.set(child.tid, child);
@@ -403,6 +408,7 @@ export class Kernel {
       if (t.cpu >= 0) {
         this.current[t.cpu] = undefined;
         this.needResched[t.cpu] = true;
+        if (t.cpu !== this.machine.gic.currentCpu) this.kick(t.cpu, this.machine.gic.currentCpu); // a sibling thread runs there now
       }
       t.state = "exited";
       t.cpu = -1;
@@ -484,8 +490,35 @@ export class Kernel {
     if (r.preempt || this.current[r.cpu] === undefined) this.kick(r.cpu, fromCpu);
   }
 
-  private wakeWaiters(match: (w: WaitReason, t: Task) => boolean, fromCpu: number): void {
+  wakeWaiters(match: (w: WaitReason, t: Task) => boolean, fromCpu: number): void {
     for (const t of [...this.tasks.values()]) if (t.state === "blocked" && t.wait && match(t.wait, t)) this.wakeTask(t, fromCpu);
+  }
+
+  /** A new task (thread) of live process `p`: `init` sets its registers, then it is made runnable. */
+  addTask(p: Process, init: (t: Task) => void): Task {
+    const t = new Task(this.nextTid++, p);
+    init(t);
+    p.tasks.push(t);
+    this.tasks.set(t.tid, t);
+    this.trace.record(this.machine.now(), 0, TraceKind.Spawn, t.tid, p.pid);
+    this.makeRunnable(t);
+    return t;
+  }
+
+  /** End one task (THREAD_EXIT) without ending its process; the caller ends the process after its last task. */
+  exitTask(t: Task, code: number): void {
+    if (t.state === "exited") return;
+    this.sched.remove(t.tid, this.machine.now());
+    if (t.cpu >= 0) {
+      this.current[t.cpu] = undefined;
+      this.needResched[t.cpu] = true;
+    }
+    t.state = "exited";
+    t.cpu = -1;
+    t.wait = undefined;
+    t.exitCode = code;
+    this.tasks.delete(t.tid);
+    this.trace.record(this.machine.now(), 0, TraceKind.Exit, t.tid, code >>> 0);
   }
 
   private makeRunnable(t: Task): void {

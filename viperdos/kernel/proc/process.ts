@@ -6,6 +6,7 @@ import type { AddressSpace } from "../mm/vm.js";
 import type { HandleTable } from "../cap/handles.js";
 import type { ShmObject } from "../ipc/shm.js";
 import { TaskContext } from "../arch/context.js";
+import type { SigAction } from "./signals.js";
 
 export type TaskState = "ready" | "running" | "blocked" | "exited";
 
@@ -28,6 +29,16 @@ export class Task {
   exitCode = 0;
   syscalls = 0;
   faults = 0;
+  /** Threads (proc/threads.ts): nobody will join it (THREAD_DETACH); THREAD_EXIT's value. */
+  detached = false;
+  retval = 0n;
+  /** Signals (proc/signals.ts), bit (sig - 1): blocked; pending for this task alone (faults). */
+  sigMask = 0;
+  sigPending = 0;
+  /** User SPs of the signal frames pushed and not yet returned from (innermost last). */
+  sigFrames: number[] = [];
+  /** FAR of the fault behind a pending synchronous signal (the handler's x1). */
+  sigFaultAddr = 0n;
   /** Cancels a pending wake-up registration (poll) before the syscall re-executes. */
   cancelWait: (() => void) | undefined = undefined;
 
@@ -46,6 +57,9 @@ export class Process {
   endReason = "";
   pgid: number;
   sid: number;
+  /** Signal dispositions by number (absent: default) and process-directed pending signals (proc/signals.ts). */
+  readonly sigActions = new Map<number, SigAction>();
+  sigPending = 0;
   /** The parent's handle to this process's bootstrap channel (returned by TASK_SPAWN). */
   bootstrapPeer: number | undefined = undefined;
   /** Shared memory mapped in this process, by start address (SHM_MAP/SHM_UNMAP). */
