@@ -5,6 +5,7 @@
 import { benchLoop } from "./cpu-loop.js";
 import { benchGuests, benchMemory } from "./cpu-guest.js";
 import { reporter, type Emit } from "./report.js";
+import { benchKernel } from "./kernel.js";
 
 interface Bench {
   name: string;
@@ -15,6 +16,7 @@ const BENCHES: Bench[] = [
   { name: "cpu.loop4", run: benchLoop },
   { name: "cpu.guest", run: (e) => benchGuests(e) },
   { name: "host.memory", run: benchMemory },
+  { name: "kernel", run: (e) => benchKernel(e) },
 ];
 
 async function main(): Promise<void> {
