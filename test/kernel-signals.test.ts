@@ -69,3 +69,30 @@ describe("kernel signals", () => {
     expect(p.as.findVma(TRAMPOLINE_VA)?.kind).toBe("text");
   });
 });
+
+describe("thread and signal syscalls with random arguments", () => {
+  it("never throw: every result is a status, BLOCK or GONE", async () => {
+    const { Kernel } = await import("../viperdos/kernel/kernel.js");
+    const { dispatchSyscall } = await import("../viperdos/kernel/syscall/dispatch.js");
+    const k = new Kernel({ cpus: 2 });
+    k.boot();
+    const p = k.spawn("signals", program("signals"), "");
+    if (typeof p === "number") throw new Error(`spawn ${p}`);
+    const t = p.mainTask;
+    let seed = 12345;
+    const rnd = (): bigint => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const picks = [0n, 1n, 9n, 10n, 33n, 0x8000_0000n, 0x8000_1000n, 0x7fff_ffff_f000n, 0x7fff_fffe_fff0n, 2n ** 64n - 1n, 2n ** 63n, BigInt(seed)];
+      return picks[seed % picks.length];
+    };
+    const nums = [0x90, 0x91, 0x92, 0x93, 0x94, 0xb0, 0xb2, 0xb3, 0xb4];
+    for (let i = 0; i < 2000 && p.state === "live"; i++) {
+      const num = nums[i % nums.length];
+      const args = [rnd(), rnd(), rnd(), rnd(), rnd(), rnd()];
+      const out = dispatchSyscall(k, t, num, args);
+      if (typeof out === "object") expect(Number.isInteger(out.s)).toBe(true);
+      else expect(["block", "gone"]).toContain(out);
+      if (out === "block") k.wakeTask(t, 0);
+    }
+  });
+});

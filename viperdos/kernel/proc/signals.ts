@@ -407,6 +407,7 @@ function enterHandler(k: Kernel, cpu: number, t: Task, sig: number, fault: bigin
  * uncaught SIGSEGV. Returns GONE: x0-x3 are the frame's, not a status.
  */
 export function sigreturn(k: Kernel, t: Task): Outcome {
+  if (t.cpu < 0 || k.current[t.cpu] !== t) return err(E.INVALID_ARG); // only a running task can return from a handler
   const c = k.machine.cpus[t.cpu].state;
   const sp = c.x[31] < BigInt(USER_END) ? Number(c.x[31]) : -1;
   const bad = (why: string): Outcome => {
