@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <viperdos/syscall.h>
 #include <viperdos/signal.h>
+#include <viperdos/threads.h>
 
 _Static_assert(sizeof(struct vd_sigframe) == 832, "frame layout");
 
@@ -112,6 +113,20 @@ static int signal_parent(void)
     return 9;
 }
 
+static char thread_stack[16384] __attribute__((aligned(16)));
+static volatile int thread_ready;
+
+/* Unblocks SIGUSR1 (its mask is inherited from main, which blocks it) and waits for the handler to run here. */
+static void taker(void *arg)
+{
+    int before = (int)(long)arg;
+    u32 set = VD_SIGBIT(VD_SIGUSR1);
+    vd_sigprocmask(VD_SIG_UNBLOCK, &set, 0);
+    thread_ready = 1;
+    while (hits[VD_SIGUSR1] == before) { }
+    vd_thread_exit(vd_thread_self().r1);
+}
+
 int main(void)
 {
     i64 me = (i64)vd_getpid().r1;
@@ -203,7 +218,21 @@ int main(void)
     CHECK(wait_status(child(stray_sigreturn)) == 128 + VD_SIGSEGV);
     CHECK(wait_status(child(reset_hand)) == 128 + VD_SIGUSR2);
 
-    /* 10. Error paths. */
+    /* 10. A process-directed signal goes to a thread that does not block it. */
+    u32 usr1 = VD_SIGBIT(VD_SIGUSR1);
+    CHECK(vd_sigprocmask(VD_SIG_BLOCK, &usr1, 0).status == 0);
+    int before = hits[VD_SIGUSR1];
+    vd_ret th = vd_thread_start(taker, thread_stack + sizeof thread_stack, 0, (void *)(long)before);
+    CHECK(th.status == 0);
+    while (!thread_ready) vd_task_yield();
+    CHECK(vd_kill(me, VD_SIGUSR1).status == 0);
+    vd_ret tj = vd_thread_join((u32)th.r1);
+    CHECK(tj.status == 0 && tj.r1 == th.r1);
+    CHECK(hits[VD_SIGUSR1] == before + 1);
+    CHECK(vd_sigpending(&pend).status == 0 && pend == 0);
+    CHECK(vd_sigprocmask(VD_SIG_UNBLOCK, &usr1, &m).status == 0 && m == usr1);
+
+    /* 11. Error paths. */
     CHECK(vd_signal(0, on_signal, 0, 0).status == VERR_INVALID_ARG);
     CHECK(vd_signal(33, on_signal, 0, 0).status == VERR_INVALID_ARG);
     CHECK(vd_signal(VD_SIGUSR1, (vd_sighandler)0x1000, 0, 0).status == VERR_INVALID_ARG);
