@@ -19,7 +19,7 @@ import { faultName } from "../../emulator/mmu/descriptors.js";
 import { E } from "./errors.js";
 import { Process, Task, type WaitReason } from "./proc/process.js";
 import { BLOCK, dispatchSyscall, type Outcome, type Result } from "./syscall/dispatch.js";
-import { deliverSignals, faultToSignal, inheritSignals } from "./proc/signals.js";
+import { deliverSignals, faultToSignal, inheritSignals, sendSignal, SIG } from "./proc/signals.js";
 import { IdSource, type Watcher } from "./cap/objects.js";
 import { TimerService } from "./ipc/timer.js";
 import type { ConsoleSource } from "./ipc/poll.js";
@@ -424,6 +424,7 @@ export class Kernel {
     p.state = "zombie";
     for (const child of p.children) child.parent = undefined; // orphans are reaped when they exit
     this.onProcessExit?.(p);
+    if (p.parent?.state === "live") sendSignal(this, p.parent, SIG.CHLD, 0); // ignored unless handled
     if (p.parent) this.wakeWaiters((w, task) => w.kind === "child" && task.process === p.parent && (w.pid === -1 || w.pid === p.pid), 0);
     else this.reap(p);
   }

@@ -16,6 +16,7 @@
 import type { Kernel } from "../kernel.js";
 import type { Process } from "../proc/process.js";
 import { slabSnapshot } from "../mm/slab.js";
+import { snapshot as signalSnapshot } from "../proc/signals.js";
 
 export interface ProcessSummary {
   pid: number;
@@ -30,6 +31,7 @@ export interface ProcessSummary {
   tasks: { tid: number; state: string; cpu: number; wait: string | null; syscalls: number; faults: number; pc: string }[];
   memory: { asid: number; residentPages: number; brk: string; vmas: number };
   handles: number;
+  signals: ReturnType<typeof signalSnapshot> | null;
 }
 
 function summarize(k: Kernel, p: Process): ProcessSummary {
@@ -56,6 +58,7 @@ function summarize(k: Kernel, p: Process): ProcessSummary {
     })),
     memory: { asid: p.as.asid, residentPages: snap?.residentPages ?? 0, brk: snap?.brk ?? "0x0", vmas: snap?.vmas.length ?? 0 },
     handles: live ? p.handles.list().length : 0,
+    signals: live ? signalSnapshot(p) : null,
   };
 }
 

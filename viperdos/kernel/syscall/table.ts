@@ -311,9 +311,9 @@ const RAW = [
   ...group("thread", 0xb0, [
     sc(
       "THREAD_CREATE",
-      [["entry", "u64"], ["stack_top", "u64"], ["tls_base", "u64"]],
+      [["entry", "u64"], ["stack_top", "u64"], ["tls_base", "u64"], ["arg", "u64"]],
       [["tid", "u32"]],
-      "start a thread in this process at entry with its own stack and TPIDR_EL0",
+      "start a thread in this process at entry (x0 = arg) with its own stack and TPIDR_EL0",
     ),
     sc("THREAD_EXIT", [["retval", "u64"]], [], "end the calling thread", { noReturn: true }),
     sc("THREAD_JOIN", [["tid", "u32"]], [["retval", "u64"]], "wait for a thread to end; returns its retval"),

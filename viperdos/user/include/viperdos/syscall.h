@@ -643,11 +643,11 @@ static inline vd_ret vd_get_args(char *buf, usize len)
     return vd_sys2(SYS_GET_ARGS, (long)buf, (long)len);
 }
 
-/* THREAD_CREATE 0xB0: start a thread in this process at entry with its own stack and TPIDR_EL0
+/* THREAD_CREATE 0xB0: start a thread in this process at entry (x0 = arg) with its own stack and TPIDR_EL0
  * Results: r1 = u32 tid. */
-static inline vd_ret vd_thread_create(u64 entry, u64 stack_top, u64 tls_base)
+static inline vd_ret vd_thread_create(u64 entry, u64 stack_top, u64 tls_base, u64 arg)
 {
-    return vd_sys3(SYS_THREAD_CREATE, (long)entry, (long)stack_top, (long)tls_base);
+    return vd_sys4(SYS_THREAD_CREATE, (long)entry, (long)stack_top, (long)tls_base, (long)arg);
 }
 
 /* THREAD_EXIT 0xB1: end the calling thread

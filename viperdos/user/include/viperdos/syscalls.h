@@ -115,7 +115,7 @@
 #define SYS_GET_ARGS              0xA6   /* the argument string (`PWD=<cwd>;<args>` when started by the shell), NUL-terminated in buf; returns its full length (buf NULL: just the length) */
 
 /* thread */
-#define SYS_THREAD_CREATE         0xB0   /* start a thread in this process at entry with its own stack and TPIDR_EL0 */
+#define SYS_THREAD_CREATE         0xB0   /* start a thread in this process at entry (x0 = arg) with its own stack and TPIDR_EL0 */
 #define SYS_THREAD_EXIT           0xB1   /* end the calling thread */
 #define SYS_THREAD_JOIN           0xB2   /* wait for a thread to end; returns its retval */
 #define SYS_THREAD_DETACH         0xB3   /* let a thread's resources go when it ends (no join) */
