@@ -232,7 +232,7 @@ export function defaultBuilds(): GuestBuildOptions[] {
     { name: "int_mix", sources: ["bench/guest/int_mix.c"], opt: "-O2" },
     { name: "fp_mix", sources: ["bench/guest/fp_mix.c"], opt: "-O2" },
     // ViperDOS test programs (bin/viperdos run build/guest/vd-hello ...).
-    ...["hello", "proc", "ipc", "ipc_child", "sched", "fault"].map(
+    ...["hello", "proc", "ipc", "ipc_child", "sched", "threads", "signals", "fault"].map(
       (t): GuestBuildOptions => ({ name: `vd-${t}`, sources: [`viperdos/user/tests/${t}.c`], opt: "-O2", os: "viperdos" }),
     ),
   ];
