@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { buildGuest } from "../viperdos/tools/build-guest.js";
 import { runProgram } from "../viperdos/kernel/boot.js";
+import { slabStats } from "../viperdos/kernel/mm/slab.js";
 
 function program(name: string): Uint8Array {
   const path = buildGuest({ name: `vd-${name}`, sources: [`viperdos/user/tests/${name}.c`], opt: "-O2", os: "viperdos" });
@@ -38,7 +39,13 @@ describe("kernel processes", () => {
     expect(r.text).toContain("ipc: ok");
     expect(r.exitCode).toBe(0);
     const s = r.kernel.pmm.stats();
-    expect(s.totalPages - s.freePages).toBe(256); // shm frames freed with the last handle and mapping
+    // shm frames freed with the last handle and mapping; message buffers back in their slabs
+    // (each slab cache keeps one warm page by design).
+    expect(r.kernel.messages.live).toBe(0);
+    expect(r.kernel.messages.stored).toBe(19); // ping, 16 fillers, hello child, done!
+    const slabPages = slabStats(r.kernel.pmm).reduce((n, c) => n + c.slabs, 0);
+    expect(slabStats(r.kernel.pmm).every((c) => c.inUse === 0)).toBe(true);
+    expect(s.totalPages - s.freePages).toBe(256 + slabPages);
   });
 
   it("priorities and affinity: pinned tasks run where they are pinned, priority buys CPU time", () => {

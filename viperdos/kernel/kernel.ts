@@ -25,6 +25,7 @@ import { TimerService } from "./ipc/timer.js";
 import type { ConsoleSource } from "./ipc/poll.js";
 import type { FrameAllocator } from "./ipc/shm.js";
 import { channelCreate } from "./ipc/channel.js";
+import { GuestMessageStore } from "./ipc/msgbuf.js";
 import { moveHandle } from "./cap/handles.js";
 import type { EventHandle } from "../../emulator/clock.js";
 
@@ -94,6 +95,8 @@ export class Kernel {
   readonly consoleSource: ConsoleSource;
   /** Frames for shared memory objects, from the PMM with reference counts. */
   readonly frameAllocator: FrameAllocator;
+  /** Channel message payloads, in slab objects in guest RAM. */
+  readonly messages: GuestMessageStore;
   private readonly consoleWatchers = new Set<Watcher>();
   private timerEvent: EventHandle | undefined = undefined;
   /** Called when a process ends (after it became a zombie). */
@@ -130,6 +133,7 @@ export class Kernel {
       },
     };
     const pmm = this.pmm;
+    this.messages = new GuestMessageStore(pmm);
     this.frameAllocator = { alloc: () => pmm.alloc(), ref: (pa) => pmm.ref(pa), unref: (pa) => void pmm.unref(pa) };
   }
 

@@ -45,8 +45,20 @@ export const CHANNEL_QUEUE_DEPTH = 16;
 /** Stands for a handle revoked while it travelled in a message. */
 export const REVOKED_HANDLE = 0xffff_ffff;
 
+/**
+ * Where message payloads live. The kernel passes one that keeps them in
+ * guest RAM (slab objects: viperdos/kernel/ipc/msgbuf.ts); without one they
+ * are host copies (unit tests).
+ */
+export interface MessageStore {
+  /** Store a copy of `bytes`; returns a view of the stored bytes and how to free them, or -3. */
+  put(bytes: Uint8Array): { view: Uint8Array; free(): void } | number;
+}
+
 interface Message {
   readonly bytes: Uint8Array;
+  /** Frees the stored payload (guest memory) when the message is received or dropped. */
+  readonly release?: () => void;
   readonly caps: Capability[];
   /** The sender's limits, charged bytes.length until receive or drop. */
   readonly charged: ResourceLimits;
@@ -133,7 +145,7 @@ export function channelCreate(table: HandleTable, ids: IdSource = defaultIds): {
  * `bytes` and moves `handles` out of `table`. Returns 0 or an error listed in
  * the header; on error nothing changed.
  */
-export function channelSend(table: HandleTable, h: number, bytes: Uint8Array, handles: readonly number[] = []): number {
+export function channelSend(table: HandleTable, h: number, bytes: Uint8Array, handles: readonly number[] = [], store?: MessageStore): number {
   const ep = table.getObject(h, ChannelEndpoint, Rights.WRITE);
   if (typeof ep === "number") return ep;
   if (bytes.length > CHANNEL_MAX_BYTES || handles.length > CHANNEL_MAX_HANDLES) return E.MSG_TOO_LARGE;
@@ -143,9 +155,14 @@ export function channelSend(table: HandleTable, h: number, bytes: Uint8Array, ha
   const caps = table.checkTransfer(handles);
   if (typeof caps === "number") return caps;
   if (caps.some((c) => c.object === ep || c.object === ep.peer)) return E.INVALID_ARG;
-  if (table.limits.chargeBytes(bytes.length) !== E.OK) return E.NO_MEMORY;
+  const stored = store ? store.put(bytes) : { view: bytes.slice(), free: undefined };
+  if (typeof stored === "number") return E.NO_MEMORY;
+  if (table.limits.chargeBytes(bytes.length) !== E.OK) {
+    stored.free?.();
+    return E.NO_MEMORY;
+  }
   table.detachForTransfer(caps);
-  inbox.push({ bytes: bytes.slice(), caps, charged: table.limits });
+  inbox.push({ bytes: stored.view, release: stored.free, caps, charged: table.limits });
   ep.sent++;
   ep.peer.poke();
   return E.OK;
@@ -172,11 +189,13 @@ export function channelRecv(table: HandleTable, h: number, maxBytes = CHANNEL_MA
   if (!table.canAccept(msg.caps.filter((c) => c.alive).length)) return E.NO_RESOURCE;
   ep.inbox.shift();
   msg.charged.unchargeBytes(msg.bytes.length);
+  const bytes = msg.release ? msg.bytes.slice() : msg.bytes;
+  msg.release?.();
   const handles = msg.caps.map((c) => (c.alive ? table.attachTransferred(c) : REVOKED_HANDLE));
   ep.received++;
   ep.peer.poke(); // the peer may write again
   ep.poke();
-  return { bytes: msg.bytes, handles };
+  return { bytes, handles };
 }
 
 /** CHANNEL_CLOSE: closes endpoint handle `h`. Returns 0, -100/-101, or -102 when `h` is not a channel. */
@@ -187,5 +206,6 @@ export function channelClose(table: HandleTable, h: number): number {
 
 function dropMessage(m: Message): void {
   m.charged.unchargeBytes(m.bytes.length);
+  m.release?.();
   for (const c of m.caps) c.kill();
 }

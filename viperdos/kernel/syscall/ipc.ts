@@ -95,14 +95,14 @@ export const IPC_HANDLERS: HandlerTable = [
     const r = channelCreate(t.process.handles, k.ids);
     return typeof r === "number" ? err(r) : ok(r.handle0, r.handle1);
   }],
-  [SYS.CHANNEL_SEND, (_k, t, a) => {
+  [SYS.CHANNEL_SEND, (k, t, a) => {
     const len = u32(a[2]);
     if (len > CHANNEL_MAX_BYTES) return err(E.MSG_TOO_LARGE);
     const bytes = len === 0 ? new Uint8Array(0) : copyIn(t.process.as, n(a[1]), len);
     if (typeof bytes === "number") return err(bytes);
     const hs = readHandles(t, n(a[3]), u32(a[4]));
     if (typeof hs === "number") return err(hs);
-    const r = channelSend(t.process.handles, u32(a[0]), bytes, hs);
+    const r = channelSend(t.process.handles, u32(a[0]), bytes, hs, k.messages);
     return r < 0 ? err(r) : ok();
   }],
   [SYS.CHANNEL_RECV, (_k, t, a) => {
