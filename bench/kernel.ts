@@ -109,6 +109,18 @@ function emitPair(emit: Emit, name: string, s: Slope, note: string): void {
   emit({ name: `${name}`, value: s.virtualUs, unit: "us", clock: "virtual" });
 }
 
+/**
+ * The scheduler really switches as the figures assume: the kernel trace of a
+ * short run must hold `expected` (+-8: start-up and exit) Switch events.
+ * Throws otherwise, so a scheduler that stops switching cannot pass for fast.
+ */
+function checkSwitches(args: string, expected: number): void {
+  const img = kbenchImage();
+  const r = runProgram("kbench", img, { cpus: 1, args, programs: new Map([["kbench", img]]) });
+  const switches = r.kernel.trace.events().filter((e) => e.kind === "Switch").length;
+  if (Math.abs(switches - expected) > 8) throw new Error(`kbench ${args}: ${switches} context switches, expected about ${expected}`);
+}
+
 /** Boot: wall ms from `new Kernel` until process 1 is loaded and runnable (its first instruction is the next thing the machine executes). */
 function bootOnce(): { wallMs: number; virtualNs: number } {
   const img = kbenchImage();
@@ -133,17 +145,19 @@ export function benchKernel(emit: Emit, reps = Number(process.env.BENCH_REPS ?? 
   emit({ name: "kernel.exit_program_run", value: ex.wallMs, unit: "ms", clock: "wall", note: "whole runProgram of a program that exits at once" });
   emit({ name: "kernel.exit_program_run", value: ex.virtualNs / 1000, unit: "us", clock: "virtual" });
 
-  emitPair(emit, "kernel.null_syscall", slope("null", 20_000, 220_000, reps), "GETPID round trip");
-  emitPair(emit, "kernel.context_switch", slope("yield", 5_000, 55_000, reps, (n) => 2 * n), "TASK_YIELD ping-pong, 1 CPU, per switch; target <= 1 us wall");
-  emitPair(emit, "kernel.fork_exit_wait", slope("fork", 50, 550, reps), "per iteration");
+  emitPair(emit, "kernel.null_syscall", slope("null", 50_000, 550_000, reps), "GETPID round trip");
+  checkSwitches("yield 1000", 2000);
+  emitPair(emit, "kernel.context_switch", slope("yield", 10_000, 110_000, reps, (n) => 2 * n), "TASK_YIELD ping-pong, 1 CPU, per switch; target <= 1 us wall");
+  emitPair(emit, "kernel.fork_exit_wait", slope("fork", 100, 1_100, reps), "per iteration");
   const f1 = best("fault 256", reps);
-  const f2 = best("fault 2304", reps);
-  const faultVirtual = (vns(f2) - vns(f2, "mapped_ns") - (vns(f1) - vns(f1, "mapped_ns"))) / 1000 / 2048;
-  emitPair(emit, "kernel.page_fault", { wallUs: ((f2.wallMs - f1.wallMs) * 1000) / 2048, virtualUs: faultVirtual }, "demand-zero heap page, per fault (wall includes the second touch)");
+  const f2 = best("fault 4352", reps);
+  const faultVirtual = (vns(f2) - vns(f2, "mapped_ns") - (vns(f1) - vns(f1, "mapped_ns"))) / 1000 / 4096;
+  emitPair(emit, "kernel.page_fault", { wallUs: ((f2.wallMs - f1.wallMs) * 1000) / 4096, virtualUs: faultVirtual }, "demand-zero heap page, per fault (wall includes the second touch)");
   const ipc = slope("ipc", 2_000, 22_000, reps);
   if (ipc.skipped) {
     emit({ name: "kernel.ipc_round_trip", value: NaN, unit: "us", clock: "wall", note: `skipped: ${ipc.skipped}` });
   } else {
-    emitPair(emit, "kernel.ipc_round_trip", ipc, "64-byte ping-pong over a channel between two processes; target <= 5 us wall");
+    checkSwitches("ipc 1000", 2000);
+    emitPair(emit, "kernel.ipc_round_trip", ipc, "64-byte ping-pong over a channel between two processes (2 switches each); target <= 5 us wall");
   }
 }
