@@ -87,19 +87,17 @@ describe("kernel syscall fuzzer", () => {
     expect(l.processes).toHaveLength(1);
   });
 
-  // FINDING K1 (kernel-findings.md): Kernel.exitProcess orphans a zombie
-  // child (parent = undefined) but never reaps it, so it stays in the
-  // process table forever. Unskip when fixed.
-  it.skip("K1: a zombie child is reaped when its parent exits without waiting", () => {
+  // Regression for the fuzzer's finding K1: a zombie child of an exiting
+  // parent used to stay in the process table forever.
+  it("K1: a zombie child is reaped when its parent exits without waiting", () => {
     const r = run("orphan", 1);
     expect(r.exitCode).toBe(0);
     expect(leaks(r.kernel).processes).toEqual([]);
   });
 
-  // FINDING K2 (kernel-findings.md): FORK sets only x0 in the child, so the
-  // child's r1 is the caller's x1 instead of 0 (table.ts: "the child gets
-  // 0"). Unskip when fixed.
-  it.skip("K2: the child of FORK sees r1 = 0 whatever x1 held", () => {
+  // Regression for the fuzzer's finding K2: FORK used to set only x0 in the
+  // child, so the child's r1 was the caller's x1 instead of 0.
+  it("K2: the child of FORK sees r1 = 0 whatever x1 held", () => {
     const r = run("forkregs", 1);
     expect(r.text).toContain("forkregs: child status 0");
     expect(r.exitCode).toBe(0);

@@ -393,7 +393,8 @@ export class Kernel {
     parent.children.add(p);
     const child = new Task(this.nextTid++, p);
     child.ctx.save(this.machine.cpus[t.cpu].state);
-    child.ctx.x[0] = 0n;
+    child.ctx.x[0] = 0n; // status OK
+    child.ctx.x[1] = 0n; // the child sees pid 0
     inheritSignals(t, child);
     p.tasks.push(child);
     this.procs.set(pid, p);
@@ -426,7 +427,11 @@ export class Kernel {
     for (const shm of p.shmMappings.values()) shm.detachMapping();
     p.shmMappings.clear();
     p.state = "zombie";
-    for (const child of p.children) child.parent = undefined; // orphans are reaped when they exit
+    // Orphans: a zombie child is reaped now; a live one when it exits.
+    for (const child of [...p.children]) {
+      if (child.state === "zombie") this.reap(child);
+      child.parent = undefined;
+    }
     this.onProcessExit?.(p);
     if (p.parent?.state === "live") sendSignal(this, p.parent, SIG.CHLD, 0); // ignored unless handled
     if (p.parent) this.wakeWaiters((w, task) => w.kind === "child" && task.process === p.parent && (w.pid === -1 || w.pid === p.pid), 0);
