@@ -16,8 +16,9 @@
  *
  * Calls that would end the fuzzer or block it forever are excluded or
  * bounded (see pick_args): TASK_EXIT, THREAD_EXIT, REPLACE, SIGRETURN,
- * KILL, THREAD_CREATE (a random entry point kills the fuzzer), GETCHAR,
- * TTY_READ, IRQ_WAIT; SLEEP and POLL_WAIT timeouts are capped at 2 ms;
+ * KILL, GETCHAR, TTY_READ, IRQ_WAIT; THREAD_CREATE always starts a thread
+ * at fuzz_thread_entry, which exits at once (a random entry point would
+ * kill the fuzzer); SLEEP and POLL_WAIT timeouts are capped at 2 ms;
  * READ never targets the console (fd 0). Memory-map calls never aim at the
  * fuzzer's own code, data or stack (only a scratch mapping or bad addresses),
  * so the fuzzer survives to exercise the kernel further. A child made by
@@ -46,13 +47,23 @@ static int excluded(long nr)
 {
     switch (nr) {
     case SYS_TASK_EXIT: case SYS_THREAD_EXIT: case SYS_REPLACE: case SYS_SIGRETURN:
-    case SYS_KILL: case SYS_THREAD_CREATE: case SYS_GETCHAR: case SYS_TTY_READ:
+    case SYS_KILL: case SYS_GETCHAR: case SYS_TTY_READ:
     case SYS_IRQ_WAIT:
         return 1;
     default:
         return 0;
     }
 }
+
+/* THREAD_CREATE's entry: a thread that ends itself at once without touching
+ * its (random) stack. */
+void fuzz_thread_entry(void);
+__asm__(".globl fuzz_thread_entry\n"
+        "fuzz_thread_entry:\n"
+        "    mov x0, #0\n"
+        "    mov x8, #0xB1\n" /* THREAD_EXIT */
+        "    svc #0\n"
+        "    b fuzz_thread_entry\n");
 
 /* xorshift64*: deterministic from the seed. */
 static u64 rng;
@@ -99,6 +110,10 @@ static void pick_args(long nr, long a[6])
         if ((u64)a[0] < 0xffff000000000000ULL && a[0] != 0 && (next() & 1)) a[0] = (long)(scratch + (next() % 16) * 4096);
         else if ((u64)a[0] >= (u64)0x80000000ULL && (u64)a[0] < 0xffff000000000000ULL) a[0] = 0x1000;
         if ((u64)a[1] > 64 * 1024) a[1] = (long)(next() % (64 * 1024));
+        break;
+    case SYS_THREAD_CREATE: /* random or valid stack; random TLS and arg */
+        a[0] = (long)fuzz_thread_entry;
+        if (next() & 1) a[1] = (long)(buf + 65536 + (next() % 8) * 4096);
         break;
     case SYS_SBRK: if (a[0] < -(1 << 16) || a[0] > (1 << 22)) a[0] = (long)(next() % 65536); break;
     case SYS_TASK_SPAWN: case SYS_TASK_SPAWN_SHM: break; /* random paths: nothing in the boot image matches */
