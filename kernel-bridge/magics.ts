@@ -1,0 +1,286 @@
+// The line magics (%name args): each a row with its usage text and a run
+// function over the Session. Views are inspection snapshots rendered by
+// render.ts; %run spawns a built guest test program and runs the machine in
+// wall-time slices (executor.ts SLICE_MS), streaming the console as it goes.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { inspectHandles, inspectKernel, inspectPageTables, inspectTrace } from "../viperdos/kernel/inspect/index.js";
+import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
+import { buildGuest, GuestBuildError, repoRoot } from "../viperdos/tools/build-guest.js";
+import type { Process } from "../viperdos/kernel/proc/process.js";
+import { Interrupted, SLICE_MS, type OutputSinks, type Session } from "./executor.js";
+import type { MimeBundle } from "./protocol.js";
+import { handlesBundle, memoryBundle, pageTablesBundle, schedulerBundle, textBundle, traceBundle } from "./render.js";
+
+export interface MagicContext {
+  session: Session;
+  args: string[];
+  sinks: OutputSinks;
+  signal: AbortSignal;
+}
+
+export interface Magic {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Runs the magic; a returned bundle becomes the cell's execute_result. Throws MagicError for the user's mistakes. */
+  run(ctx: MagicContext): Promise<MimeBundle | void> | MimeBundle | void;
+}
+
+/** A failure to report as the cell's error (ename shown to the user). */
+export class MagicError extends Error {
+  constructor(
+    message: string,
+    readonly ename = "UsageError",
+    readonly details: string[] = [],
+  ) {
+    super(message);
+    this.name = ename;
+  }
+}
+
+/** Split a magic line into words; double or single quotes group. Returns an error message for an open quote. */
+export function tokenize(s: string): string[] | string {
+  const out: string[] = [];
+  const re = /\s*(?:"([^"]*)"|'([^']*)'|(\S+))/gy;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) {
+    if (m[3] !== undefined && /["']/.test(m[3])) return `unbalanced quote in: ${s}`;
+    out.push(m[1] ?? m[2] ?? m[3]);
+    if (re.lastIndex >= s.length) break;
+  }
+  if (s.slice(re.lastIndex).trim() !== "") return `unbalanced quote in: ${s}`;
+  return out;
+}
+
+/** Parse "--opt N" pairs in front of positionals; integers only, each within [lo, hi]. */
+function parseOptions(args: string[], spec: Record<string, [number, number]>, usage: string): { opts: Record<string, number>; rest: string[] } {
+  const opts: Record<string, number> = {};
+  let i = 0;
+  for (; i < args.length && args[i].startsWith("--"); i++) {
+    const name = args[i].slice(2);
+    const range = spec[name];
+    if (!range) throw new MagicError(`unknown option ${args[i]}`, "UsageError", usage.split("\n"));
+    const v = args[++i];
+    if (v === undefined || !/^\d+$/.test(v)) throw new MagicError(`--${name} needs a number`, "UsageError", usage.split("\n"));
+    const n = Number(v);
+    if (n < range[0] || n > range[1]) throw new MagicError(`--${name} must be ${range[0]}..${range[1]}`, "UsageError", usage.split("\n"));
+    opts[name] = n;
+  }
+  return { opts, rest: args.slice(i) };
+}
+
+function pidArg(args: string[], usage: string): number {
+  if (args.length !== 1 || !/^\d+$/.test(args[0])) throw new MagicError("expected one PID", "UsageError", usage.split("\n"));
+  return Number(args[0]);
+}
+
+/** Run `fn` with the guest console streamed to the cell's stdout. */
+async function withConsole<T>(ctx: MagicContext, fn: () => T | Promise<T>): Promise<T> {
+  const detach = ctx.session.attachConsole((t) => ctx.sinks.writeStream("stdout", t));
+  try {
+    return await fn();
+  } finally {
+    detach();
+  }
+}
+
+// --- Guest programs -------------------------------------------------------------
+
+const PROGRAM_DIRS = ["viperdos/user/tests", "kernel-bridge/programs"];
+
+/** Names of the guest programs %run knows (sources *.c in PROGRAM_DIRS), sorted. */
+export function programNames(): string[] {
+  const names = new Set<string>();
+  for (const d of PROGRAM_DIRS) {
+    const dir = join(repoRoot(), d);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) if (f.endsWith(".c")) names.add(f.slice(0, -2));
+  }
+  return [...names].sort();
+}
+
+/** Build program `name` for ViperDOS (cached by build-guest) and return its image. */
+function buildProgram(name: string): Uint8Array {
+  const dir = PROGRAM_DIRS.find((d) => existsSync(join(repoRoot(), d, `${name}.c`)));
+  if (!dir) throw new MagicError(`no program ${name}; known: ${programNames().join(" ")}`);
+  try {
+    return new Uint8Array(readFileSync(buildGuest({ name: `nb-${name}`, sources: [`${dir}/${name}.c`], opt: "-O2", os: "viperdos" })));
+  } catch (e) {
+    if (e instanceof GuestBuildError) throw new MagicError(`cannot build ${name}`, "BuildError", e.message.split("\n"));
+    throw e;
+  }
+}
+
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Wall ms an interrupted program gets to die of SIGINT before SIGKILL. */
+const SIGINT_GRACE_MS = 500;
+
+/**
+ * Run the machine until `p` ends or `untilNs` (virtual), in slices of at most
+ * SLICE_MS wall. On an aborted signal the process gets SIGINT (like ^C),
+ * then SIGKILL after a grace period, and Interrupted is thrown.
+ */
+async function runProcess(ctx: MagicContext, p: Process, untilNs: number): Promise<"exited" | "time limit"> {
+  const k = ctx.session.kernel!;
+  let interruptedAt: number | undefined;
+  while (p.state === "live") {
+    if (ctx.signal.aborted && interruptedAt === undefined) {
+      interruptedAt = performance.now();
+      sendSignal(k, p, SIG.INT, 0);
+    } else if (interruptedAt !== undefined && performance.now() - interruptedAt > SIGINT_GRACE_MS) {
+      sendSignal(k, p, SIG.KILL, 0);
+      break;
+    }
+    if (k.machine.now() >= untilNs) return "time limit";
+    const deadline = performance.now() + SLICE_MS;
+    k.runUntil(untilNs, () => p.state !== "live" || performance.now() >= deadline);
+    await yieldToEventLoop();
+  }
+  if (interruptedAt !== undefined) throw new Interrupted();
+  return "exited";
+}
+
+// --- The table -------------------------------------------------------------------
+
+const boot: Magic = {
+  name: "boot",
+  summary: "boot a fresh machine (shows the boot log)",
+  usage: [
+    "%boot [--cpus N] [--mem MIB] [--seed S]",
+    "",
+    "Builds a new virt machine and boots the ViperDOS kernel on it, replacing",
+    "the session's machine. Defaults: 4 CPUs, 128 MiB, seed 1 (same seed, same run).",
+  ].join("\n"),
+  async run(ctx) {
+    const { opts, rest } = parseOptions(ctx.args, { cpus: [1, 4], mem: [16, 2048], seed: [0, 2 ** 31] }, this.usage);
+    if (rest.length) throw new MagicError(`unexpected argument ${rest[0]}`, "UsageError", this.usage.split("\n"));
+    await withConsole(ctx, () =>
+      ctx.session.boot({ cpus: opts.cpus ?? 4, ramMiB: opts.mem ?? 128, seed: opts.seed ?? 1 }),
+    );
+  },
+};
+
+const mem: Magic = {
+  name: "mem",
+  summary: "memory statistics: pages, buddy free lists, slabs, processes",
+  usage: "%mem\n\nPhysical memory, buddy allocator and slab caches, and each process's resident pages.",
+  async run(ctx) {
+    const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    ctx.sinks.writeDisplay(memoryBundle(inspectKernel(k)));
+  },
+};
+
+const sched: Magic = {
+  name: "sched",
+  summary: "per-CPU run queues and current tasks",
+  usage: "%sched\n\nEach CPU's current task and queues (deadline, FIFO/RR by level, fair), and every task.",
+  async run(ctx) {
+    const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    ctx.sinks.writeDisplay(schedulerBundle(inspectKernel(k)));
+  },
+};
+
+const pt: Magic = {
+  name: "pt",
+  summary: "page tables of a process",
+  usage: "%pt PID\n\nThe process's VMAs and its translation tables walked from TTBR0 in guest RAM.",
+  async run(ctx) {
+    const pid = pidArg(ctx.args, this.usage);
+    const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    const s = inspectPageTables(k, pid);
+    if (!s) throw new MagicError(`no live process ${pid}`, "NotFound", liveList(ctx.session));
+    ctx.sinks.writeDisplay(pageTablesBundle(s));
+  },
+};
+
+const caps: Magic = {
+  name: "caps",
+  summary: "capability table of a process",
+  usage: "%caps PID\n\nThe process's handles with rights, derivation parents, resource limits and bounding set.",
+  async run(ctx) {
+    const pid = pidArg(ctx.args, this.usage);
+    const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    const s = inspectHandles(k, pid);
+    if (!s) throw new MagicError(`no live process ${pid}`, "NotFound", liveList(ctx.session));
+    ctx.sinks.writeDisplay(handlesBundle(s));
+  },
+};
+
+function liveList(s: Session): string[] {
+  const live = s.kernel?.processes().filter((p) => p.state === "live") ?? [];
+  return [live.length ? `live processes: ${live.map((p) => `${p.pid} (${p.name})`).join(", ")}` : "no live processes (start one with %run --for MS PROGRAM)"];
+}
+
+const trace: Magic = {
+  name: "trace",
+  summary: "the kernel's event trace",
+  usage: "%trace show [N]\n\nThe last N trace events (default 20) and the running hash over all events.",
+  async run(ctx) {
+    const [sub, n, ...more] = ctx.args;
+    if (sub !== "show" || more.length || (n !== undefined && !/^\d+$/.test(n))) throw new MagicError("expected: show [N]", "UsageError", this.usage.split("\n"));
+    const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    ctx.sinks.writeDisplay(traceBundle(inspectTrace(k, n === undefined ? 20 : Number(n))));
+  },
+};
+
+const run: Magic = {
+  name: "run",
+  summary: "run a guest test program in the session's machine",
+  usage: [
+    "%run [--for MS] PROGRAM [ARGS...]",
+    "",
+    "Builds PROGRAM (viperdos/user/tests/PROGRAM.c or kernel-bridge/programs/PROGRAM.c)",
+    "for ViperDOS, spawns it and streams its console output until it exits.",
+    "--for MS stops after MS of virtual time and leaves it running (for %pt, %caps).",
+    "Interrupting the cell sends it SIGINT (SIGKILL if it is still alive 0.5 s later).",
+  ].join("\n"),
+  async run(ctx) {
+    const { opts, rest } = parseOptions(ctx.args, { for: [1, 3_600_000] }, this.usage);
+    const [name, ...args] = rest;
+    if (!name) throw new MagicError("missing PROGRAM", "UsageError", [...this.usage.split("\n"), "", `programs: ${programNames().join(" ")}`]);
+    const image = buildProgram(name);
+    return withConsole(ctx, async () => {
+      const k = ctx.session.ensureKernel();
+      for (const sib of programNames().filter((n) => n.startsWith(name + "_"))) k.bootfs.set(sib, buildProgram(sib));
+      const p = k.spawn(name, image, args.join(" "));
+      if (typeof p === "number") throw new MagicError(`cannot start ${name} (error ${p})`, "SpawnError");
+      const v0 = k.machine.now();
+      const t0 = performance.now();
+      const how = await runProcess(ctx, p, opts.for !== undefined ? v0 + opts.for * 1e6 : Number.POSITIVE_INFINITY);
+      const times = `virtual ${((k.machine.now() - v0) / 1e6).toFixed(3)} ms, wall ${(performance.now() - t0).toFixed(0)} ms`;
+      if (how === "time limit") return textBundle(`pid ${p.pid} (${name}) still running after ${opts.for} ms (${times})`);
+      return textBundle(`pid ${p.pid} (${name}) exited with status ${p.exitCode}${p.endReason && p.endReason !== "exit" ? ` (${p.endReason})` : ""} (${times})`);
+    });
+  },
+};
+
+const help: Magic = {
+  name: "help",
+  summary: "list the magics",
+  usage: "%help [MAGIC]\n\nThe magics with one line each, or one magic's usage.",
+  run(ctx) {
+    if (ctx.args.length > 0) {
+      const g = findMagic(ctx.args[0].replace(/^%/, ""));
+      if (!g) throw new MagicError(`unknown magic %${ctx.args[0]}`, "UsageError", magicHelp().split("\n"));
+      ctx.sinks.writeDisplay(textBundle(g.usage));
+      return;
+    }
+    ctx.sinks.writeDisplay(textBundle(magicHelp()));
+  },
+};
+
+export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, trace, run, help];
+
+/** The magic called `name` (without %), if any. */
+export function findMagic(name: string): Magic | undefined {
+  return MAGICS.find((g) => g.name === name);
+}
+
+/** One line per magic, for %help and error messages. */
+export function magicHelp(): string {
+  const w = Math.max(...MAGICS.map((g) => g.name.length)) + 1;
+  return ["Magics (each takes --help):", ...MAGICS.map((g) => `  ${("%" + g.name).padEnd(w)}  ${g.summary}`)].join("\n");
+}
