@@ -22,9 +22,15 @@ export const MAX_COPY = 64 << 20;
 
 /** PA of the page holding `va` if EL0 may `access` it (faulting it in), or an error. */
 function userPage(as: AddressSpace, va: number, access: Access): number {
+  const vpage = Math.floor(va / PAGE);
+  const hit = as.uaccessTlb.get(vpage);
+  if (hit && access !== "exec" && (access === "read" || hit.writable)) return hit.pa;
   for (let attempt = 0; attempt < 2; attempt++) {
     const w = walk(as.pmm.bus, as.ttbr0, USER_TCR, BigInt(va));
-    if (w.ok && checkAccess(w, access, 0) === 0) return w.pagePa;
+    if (w.ok && checkAccess(w, access, 0) === 0) {
+      if (checkAccess(w, "read", 0) === 0) as.uaccessTlb.set(vpage, { pa: w.pagePa, writable: checkAccess(w, "write", 0) === 0 });
+      return w.pagePa;
+    }
     if (attempt === 1 || as.handleFault(va, access) !== "handled") break;
   }
   switch (as.lastSegv?.reason) {

@@ -236,13 +236,22 @@ export class AddressSpace {
 
   // --- TLB maintenance ---------------------------------------------------------
 
+  /**
+   * The kernel's own TLB for uaccess (copyin/copyout): virtual page -> frame
+   * and EL0 writability, filled by successful walks and invalidated exactly
+   * where the CPUs' TLBs are (tlbVa/tlbAsid), so it is never stale.
+   */
+  readonly uaccessTlb = new Map<number, { pa: number; writable: boolean }>();
+
   private tlbVa(va: number): void {
+    this.uaccessTlb.delete(Math.floor(va / PAGE));
     const bva = BigInt(va);
     for (const m of this.mmus) m.invalidateVa(bva, this.asid);
     this.counters.tlbInvalidations++;
   }
 
   private tlbAsid(): void {
+    this.uaccessTlb.clear();
     for (const m of this.mmus) m.invalidateAsid(this.asid);
     this.counters.tlbInvalidations++;
   }
