@@ -7,6 +7,7 @@ import { ElfError } from "../emulator/linux-user/elf.js";
 import { runLinuxElf, RunElfResult } from "../emulator/linux-user/process.js";
 import { buildGuest, GuestBuildError } from "../viperdos/tools/build-guest.js";
 import { bootCommand, runCommand } from "./kernel-commands.js";
+import { fsCommand, fsckCommand, mkfsCommand } from "./fs-commands.js";
 import { kernelCommand } from "./jupyter-commands.js";
 
 interface Command {
@@ -164,7 +165,7 @@ const help: Command = {
   },
 };
 
-const COMMANDS: Command[] = [bootCommand, runCommand, kernelCommand, runElf, demo, help];
+const COMMANDS: Command[] = [bootCommand, runCommand, kernelCommand, runElf, demo, mkfsCommand, fsckCommand, fsCommand, help];
 
 function overview(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
