@@ -40,9 +40,29 @@ export async function startKernel(connectionFile: string): Promise<number | unde
   // interrupt_mode is "message", but a front end may still send SIGINT: treat it the same way.
   process.on("SIGINT", () => handlers.interruptRunning());
   sockets.listen((channel, msg) => handlers.dispatch(channel, msg));
+  watchParent(process.env.JPY_PARENT_PID);
   handlers.announceStarting();
   log(`listening on ${info.ip} (shell ${info.shell_port}, control ${info.control_port}, iopub ${info.iopub_port}, hb ${info.hb_port})`);
   return undefined;
+}
+
+/**
+ * Exit when the launching process (jupyter_client sets JPY_PARENT_PID) is
+ * gone, so a crashed front end never leaves a kernel (and its machine) behind.
+ */
+function watchParent(pid: string | undefined): void {
+  if (!pid || !/^\d+$/.test(pid) || Number(pid) <= 1) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(Number(pid), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") {
+        log(`parent ${pid} is gone; exiting`);
+        process.exit(0);
+      }
+    }
+  }, 1000);
+  timer.unref();
 }
 
 /** Parse `-f FILE` (or `--f=FILE`, as some launchers write it); undefined when absent. */
