@@ -26,7 +26,37 @@ function joinVa(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
+interface FastSet {
+  rTag: Float64Array;
+  rOff: Float64Array;
+  wTag: Float64Array;
+  wOff: Float64Array;
+  xTag: Float64Array;
+  xOff: Float64Array;
+}
+
 const FAST_ENTRIES = 256;
+/** Fast sets kept (translation contexts); the oldest is dropped beyond this. */
+const MAX_FAST_SETS = 64;
+/** Key of the set used while translation is off. */
+const MMU_OFF_KEY = -1;
+
+function newFastSet(): FastSet {
+  return {
+    rTag: new Float64Array(FAST_ENTRIES).fill(NO_TAG),
+    rOff: new Float64Array(FAST_ENTRIES),
+    wTag: new Float64Array(FAST_ENTRIES).fill(NO_TAG),
+    wOff: new Float64Array(FAST_ENTRIES),
+    xTag: new Float64Array(FAST_ENTRIES).fill(NO_TAG),
+    xOff: new Float64Array(FAST_ENTRIES),
+  };
+}
+
+function clearFastSet(set: FastSet): void {
+  set.rTag.fill(NO_TAG);
+  set.wTag.fill(NO_TAG);
+  set.xTag.fill(NO_TAG);
+}
 const FAST_MASK = FAST_ENTRIES - 1;
 const NO_TAG = -1;
 
@@ -52,13 +82,17 @@ export class Mmu {
   private readonly ram16: Uint16Array;
   private readonly ram32: Uint32Array;
   private readonly ram64: BigUint64Array;
-  // Fast TLB: tag = VA of the page start (a double), value = RAM offset of the page.
-  private readonly rTag = new Float64Array(FAST_ENTRIES).fill(NO_TAG);
-  private readonly rOff = new Float64Array(FAST_ENTRIES);
-  private readonly wTag = new Float64Array(FAST_ENTRIES).fill(NO_TAG);
-  private readonly wOff = new Float64Array(FAST_ENTRIES);
-  private readonly xTag = new Float64Array(FAST_ENTRIES).fill(NO_TAG);
-  private readonly xOff = new Float64Array(FAST_ENTRIES);
+  // Fast TLB: tag = VA of the page start (a double), value = RAM offset of the
+  // page. One set of arrays per translation context (ASID, or "MMU off"):
+  // a context switch swaps the arrays instead of refilling them, and TLBI
+  // clears the sets it concerns, so every set is as valid as the TLB itself.
+  private rTag: Float64Array;
+  private rOff: Float64Array;
+  private wTag: Float64Array;
+  private wOff: Float64Array;
+  private xTag: Float64Array;
+  private xOff: Float64Array;
+  private readonly sets = new Map<number, FastSet>();
   /** Backing TLB: key = asid * 2^36 + vpage (asid 0x10000 for global entries). */
   private readonly backing = new Map<number, TlbEntry>();
   private currentAsid = -1;
@@ -74,6 +108,14 @@ export class Mmu {
   private readonly sc32 = new Uint32Array(this.sc64.buffer);
 
   constructor(readonly bus: PhysicalBus, readonly cpu: CpuState) {
+    const set = newFastSet();
+    this.sets.set(MMU_OFF_KEY, set);
+    this.rTag = set.rTag;
+    this.rOff = set.rOff;
+    this.wTag = set.wTag;
+    this.wOff = set.wOff;
+    this.xTag = set.xTag;
+    this.xOff = set.xOff;
     this.ram = bus.ram;
     this.ram16 = bus.ram16;
     this.ram32 = bus.ram32;
@@ -84,8 +126,22 @@ export class Mmu {
 
   /** Call after TTBR0/TCR/SCTLR change: the fast TLB follows the new ASID. */
   contextChanged(): void {
-    this.flushFast();
     this.currentAsid = this.cpu.asid();
+    const key = this.mmuOn() ? this.currentAsid : MMU_OFF_KEY;
+    let set = this.sets.get(key);
+    if (!set) {
+      if (this.sets.size >= MAX_FAST_SETS) this.sets.delete(this.sets.keys().next().value!);
+      set = newFastSet();
+      this.sets.set(key, set);
+    }
+    this.rTag = set.rTag;
+    this.rOff = set.rOff;
+    this.wTag = set.wTag;
+    this.wOff = set.wOff;
+    this.xTag = set.xTag;
+    this.xOff = set.xOff;
+    this.generation++; // block chains are VA links: the new context may map VAs elsewhere
+    this.stats.flushes++;
   }
 
   /** TLBI VMALLE1: invalidate everything. */
@@ -97,29 +153,42 @@ export class Mmu {
   /** TLBI ASIDE1: invalidate non-global entries of `asid`. */
   invalidateAsid(asid: number): void {
     for (const [k, e] of this.backing) if (!e.global && e.asid === asid) this.backing.delete(k);
-    this.flushFast();
+    const set = this.sets.get(asid);
+    if (set) clearFastSet(set);
+    this.generation++;
   }
 
   /** TLBI VAE1 / VAAE1: invalidate one page, for `asid` (or every ASID when undefined). */
   invalidateVa(va: bigint, asid?: number): void {
     const vpage = Number((va >> 12n) & 0xf_ffff_ffffn);
+    let global = asid === undefined;
     for (const [k, e] of this.backing) {
       if (k % 2 ** 36 !== vpage) continue;
-      if (asid === undefined || e.global || e.asid === asid) this.backing.delete(k);
+      if (asid === undefined || e.global || e.asid === asid) {
+        if (e.global) global = true;
+        this.backing.delete(k);
+      }
     }
-    this.flushFast();
+    const idx = vpage & FAST_MASK;
+    for (const [key, set] of this.sets) {
+      if (global || key === asid) {
+        set.rTag[idx] = NO_TAG;
+        set.wTag[idx] = NO_TAG;
+        set.xTag[idx] = NO_TAG;
+      }
+    }
+    this.generation++;
   }
 
   /** Drop write permission from the fast TLB (a page just became a code page). */
   flushWriteFast(): void {
-    this.wTag.fill(NO_TAG);
+    for (const set of this.sets.values()) set.wTag.fill(NO_TAG);
   }
 
+  /** Empty every fast set (TLBI ALL). */
   private flushFast(): void {
     this.generation++;
-    this.rTag.fill(NO_TAG);
-    this.wTag.fill(NO_TAG);
-    this.xTag.fill(NO_TAG);
+    for (const set of this.sets.values()) clearFastSet(set);
     this.stats.flushes++;
   }
 

@@ -23,6 +23,8 @@ export class Timeline {
   private open = new Map<number, TimelineSegment>();
   /** Per CPU, the segment closed last: a task resumed at the instant it stopped (yield, re-pick) extends it. */
   private lastClosed = new Map<number, TimelineSegment>();
+  /** Segments trim() or clear() removed (so a resumed task never revives one): O(1) instead of segs.includes. */
+  private removed = new WeakSet<TimelineSegment>();
   dropped = 0;
   enabled = true;
 
@@ -43,7 +45,7 @@ export class Timeline {
     }
     if (task === undefined) return;
     const prev = this.lastClosed.get(cpu);
-    if (prev && prev.task === task && prev.endNs === nowNs && this.segs.includes(prev)) {
+    if (prev && prev.task === task && prev.endNs === nowNs && !this.removed.has(prev)) {
       prev.endNs = null;
       this.open.set(cpu, prev);
       return;
@@ -70,6 +72,7 @@ export class Timeline {
   }
 
   clear(): void {
+    for (const s of this.segs) if (s.endNs !== null) this.removed.add(s);
     this.segs = this.segs.filter((s) => s.endNs === null);
     this.lastClosed.clear();
     this.dropped = 0;
@@ -87,6 +90,7 @@ export class Timeline {
     this.segs = this.segs.filter((s) => {
       if (removed < excess && s.endNs !== null) {
         removed++;
+        this.removed.add(s);
         return false;
       }
       return true;
