@@ -142,7 +142,11 @@ export class MagicExecutor implements CellExecutor {
         if (e instanceof Interrupted) return errorOutcome("Interrupted", e.message);
         if (e instanceof MagicError) return errorOutcome(e.ename, e.message, e.details);
         const err = e instanceof Error ? e : new Error(String(e));
-        return errorOutcome("KernelBridgeError", `%${name} failed: ${err.message}`, (err.stack ?? "").split("\n").slice(1));
+        // A broken kernel invariant: report it with the stack; the machine may be inconsistent now.
+        return errorOutcome("KernelBridgeError", `%${name} failed: ${err.message}`, [
+          ...(err.stack ?? "").split("\n").slice(1),
+          "the machine may be in an inconsistent state; %boot starts a fresh one",
+        ]);
       }
     }
     return { status: "ok", result };
@@ -173,5 +177,10 @@ export class MagicExecutor implements CellExecutor {
 
   shutdown(): void {
     this.session.kernel = undefined;
+  }
+
+  /** Plain data for inspection. */
+  snapshot() {
+    return this.session.snapshot();
   }
 }

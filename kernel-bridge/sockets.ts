@@ -171,6 +171,12 @@ export class KernelSockets {
     return this.queues[channel].send(encodeMessage(m, this.signer));
   }
 
+  /** Plain data for inspection: where we listen and what was dropped. */
+  snapshot() {
+    const { key: _key, ...where } = this.info;
+    return { ...where, signed: this.info.key !== "", dropped: this.dropped, closed: this.closed };
+  }
+
   /** Wait for pending sends, then close every socket. */
   async close(): Promise<void> {
     if (this.closed) return;

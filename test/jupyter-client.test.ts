@@ -195,6 +195,8 @@ describe("sockets with zeromq peers", () => {
         expect(reply.msg.parent_header).toHaveProperty("msg_id", "genuine");
       }
       expect(sockets.dropped).toBe(2);
+      expect(sockets.snapshot()).toMatchObject({ ip: "127.0.0.1", shell_port: shell, signed: true, dropped: 2 });
+      expect(JSON.stringify(sockets.snapshot())).not.toContain("secret");
       expect(logs.join("\n")).toMatch(/bad signature/);
       await req.send("ping");
       expect((await req.receive())[0].toString()).toBe("ping");

@@ -214,6 +214,20 @@ describe("magic executor", () => {
     if (r.status === "error") expect(r.evalue).toMatch(re);
   });
 
+  test("an exception inside a magic becomes a KernelBridgeError; the next cell still runs", async () => {
+    const ex = new MagicExecutor();
+    const real = ex.session.ensureKernel.bind(ex.session);
+    ex.session.ensureKernel = () => {
+      throw new Error("Kernel.boot: invariant broken");
+    };
+    const r = await ex.execute("%mem", collect().sinks, never);
+    expect(r).toMatchObject({ status: "error", ename: "KernelBridgeError", evalue: "%mem failed: Kernel.boot: invariant broken" });
+    if (r.status === "error") expect(r.traceback.at(-1)).toMatch(/%boot starts a fresh one/);
+    ex.session.ensureKernel = real;
+    expect(await ex.execute("%help", collect().sinks, never)).toMatchObject({ status: "ok" });
+    expect(ex.snapshot()).toMatchObject({ booted: false, cells: 2 });
+  });
+
   test("--help prints usage; completion and inspection of magic names", async () => {
     const ex = new MagicExecutor();
     const { out, sinks } = collect();
