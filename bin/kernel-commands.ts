@@ -96,7 +96,7 @@ export const runCommand: KernelCommand = {
   name: "run",
   summary: "boot ViperDOS and run a program as the first user process",
   usage: [
-    "usage: viperdos run [--cpus N] [--mem MIB] [--seed S] PROGRAM.elf [ARGS...]",
+    "usage: viperdos run [--cpus N] [--mem MIB] [--seed S] [--program NAME=FILE]... PROGRAM.elf [ARGS...]",
     "",
     "Boots the kernel and runs PROGRAM (a static AArch64 ViperDOS ELF, built",
     "with build-guest's os: \"viperdos\") as process 1; ARGS reach it through",
@@ -105,9 +105,29 @@ export const runCommand: KernelCommand = {
     "exits 139 after the kernel's report; a malformed file exits 2.",
     "",
     ...MACHINE_OPTIONS,
+    "  --program NAME=FILE  put FILE in the boot image as NAME, for TASK_SPAWN",
   ].join("\n"),
   run(args) {
-    const m = parseMachineArgs(args);
+    // --program NAME=FILE options go first; the machine options parser sees the rest.
+    const programs = new Map<string, Uint8Array>();
+    const rest: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === "--program") {
+        const spec = args[++i] ?? "";
+        const eq = spec.indexOf("=");
+        if (eq <= 0) {
+          out(2, `run: --program needs NAME=FILE\n${this.usage}\n`);
+          return 2;
+        }
+        try {
+          programs.set(spec.slice(0, eq), new Uint8Array(readFileSync(spec.slice(eq + 1))));
+        } catch (e) {
+          out(2, `run: cannot read ${spec.slice(eq + 1)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+          return 2;
+        }
+      } else rest.push(args[i]);
+    }
+    const m = parseMachineArgs(rest);
     if (typeof m === "string" || m.rest.length === 0) {
       out(2, `run: ${typeof m === "string" ? m : "missing PROGRAM"}\n${this.usage}\n`);
       return 2;
@@ -130,6 +150,7 @@ export const runCommand: KernelCommand = {
       ramMiB: m.ramMiB,
       seed: m.seed,
       args: progArgs.join(" "),
+      programs,
       onConsole: (b) => out(1, b),
     });
     if (r.exitCode === undefined) {
