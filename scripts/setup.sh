@@ -22,6 +22,10 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# Debian's Jupyter clients (jupyter_client, nbclient, nbconvert) drive our
+# Jupyter kernel in the tests; installed only when missing.
+bash scripts/jupyter-deps.sh
+
 # --- npm packages: reinstall only when the lock file changed ----------------
 lockhash=$(sha256sum package-lock.json | cut -c1-16)
 if [ ! -f node_modules/.setup-stamp ] || [ "$(cat node_modules/.setup-stamp)" != "$lockhash" ]; then
