@@ -226,9 +226,12 @@ export class HandleTable {
    * the errors of get(); -102 when the object is not an instance of `cls`.
    */
   getObject<T extends KernelObject>(h: number, cls: abstract new (...args: never[]) => T, needRights = 0): T | number {
-    const e = this.get(h, undefined, needRights);
-    if (typeof e === "number") return e;
-    return e.object instanceof cls ? (e.object as T) : E.WRONG_TYPE;
+    // get()'s checks without building its entry object (this runs on every IPC syscall).
+    const slot = this.lookup(h);
+    if (typeof slot === "number") return slot;
+    const cap = slot.cap!;
+    if (!hasRights(cap.rights, needRights)) return E.PERMISSION;
+    return cap.object instanceof cls ? (cap.object as T) : E.WRONG_TYPE;
   }
 
   /**
@@ -303,7 +306,7 @@ export class HandleTable {
   /** True when `n` more handles can be placed now (free slots and HANDLES limit). */
   canAccept(n: number): boolean {
     let free = 0;
-    for (let i = 0; i < HANDLE_SLOTS; i++) if (this.slots[i]?.cap == null) free++;
+    if (n > 0) for (let i = 0; i < HANDLE_SLOTS; i++) if (this.slots[i]?.cap == null) free++;
     return free >= n && this.limits.usage(Resource.HANDLES) + n <= this.limits.get(Resource.HANDLES);
   }
 

@@ -103,6 +103,16 @@ export abstract class KernelObject {
 
   /** Tells every watcher that readiness may have changed (a copy: watchers may unsubscribe). */
   protected notifyWatchers(): void {
+    const n = this.watchers.size;
+    if (n === 0) return;
+    if (n === 1) {
+      // The usual single watcher (one poll set): same as the copy below, without allocating it.
+      for (const w of this.watchers) {
+        w();
+        break;
+      }
+      return;
+    }
     for (const w of [...this.watchers]) w();
   }
 

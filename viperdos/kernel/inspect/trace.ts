@@ -76,8 +76,16 @@ export class Trace {
 
   /** Two 32-bit FNV-1a lanes over every field, so the hash covers all events ever recorded. */
   private mix(v: number): void {
-    const lo = v % 4294967296 >>> 0;
-    const hi = Math.floor(v / 4294967296) >>> 0;
+    let lo: number;
+    let hi: number;
+    if (v >>> 0 === v) {
+      // An integer in [0, 2^32) (most fields): the general split gives lo = v, hi = 0.
+      lo = v;
+      hi = 0;
+    } else {
+      lo = v % 4294967296 >>> 0;
+      hi = Math.floor(v / 4294967296) >>> 0;
+    }
     this.h1 = Math.imul(Math.imul(this.h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
     this.h2 = Math.imul(Math.imul(this.h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
   }

@@ -186,7 +186,9 @@ export function channelRecv(table: HandleTable, h: number, maxBytes = CHANNEL_MA
   const msg = ep.inbox[0];
   if (msg === undefined) return ep.peerClosed ? E.CHANNEL_CLOSED : E.WOULD_BLOCK;
   if (msg.bytes.length > maxBytes || msg.caps.length > maxHandles) return E.MSG_TOO_LARGE;
-  if (!table.canAccept(msg.caps.filter((c) => c.alive).length)) return E.NO_RESOURCE;
+  let alive = 0;
+  for (const c of msg.caps) if (c.alive) alive++;
+  if (!table.canAccept(alive)) return E.NO_RESOURCE;
   ep.inbox.shift();
   msg.charged.unchargeBytes(msg.bytes.length);
   const bytes = msg.release ? msg.bytes.slice() : msg.bytes;

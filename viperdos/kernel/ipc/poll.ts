@@ -67,6 +67,16 @@ export class PollSet extends KernelObject {
 
   /** Calls and forgets every registered waiter. */
   wakeAll(): void {
+    const n = this.waiters.size;
+    if (n === 0) return;
+    if (n === 1) {
+      // One waiter (the usual blocked task): forget it, then call it, as below, without the copy.
+      let only: (() => void) | undefined;
+      for (const w of this.waiters) only = w;
+      this.waiters.clear();
+      only!();
+      return;
+    }
     const ws = [...this.waiters];
     this.waiters.clear();
     for (const w of ws) w();

@@ -64,10 +64,28 @@ function userPieces(as: AddressSpace, va: number, len: number, access: Access): 
 }
 
 /**
+ * PA of [va, va+len) when the range lies in one page and the uaccess TLB
+ * already vouches for `access` there (the common case of small syscall
+ * buffers), else -1: the caller takes the general path (same result, just
+ * slower). Never faults, never allocates.
+ */
+function fastPa(as: AddressSpace, va: number, len: number, write: boolean): number {
+  if (badRange(as, va, len)) return -1;
+  const off = va % PAGE;
+  if (off + len > PAGE) return -1;
+  const hit = as.uaccessTlb.get((va - off) / PAGE);
+  if (hit === undefined || (write && !hit.writable)) return -1;
+  const pa = hit.pa + off;
+  return as.pmm.bus.isRam(pa, len) ? pa : -1;
+}
+
+/**
  * Copy `len` bytes from user `va`. Returns the bytes, or -2 / -6 / -3 (see
  * header). Never throws.
  */
 export function copyIn(as: AddressSpace, va: number, len: number): Uint8Array | number {
+  const pa = fastPa(as, va, len, false);
+  if (pa >= 0) return as.pmm.bus.ram.slice(pa - RAM_BASE, pa - RAM_BASE + len);
   const pieces = userPieces(as, va, len, "read");
   if (typeof pieces === "number") return pieces;
   const out = new Uint8Array(len);
@@ -85,6 +103,11 @@ export function copyIn(as: AddressSpace, va: number, len: number): Uint8Array | 
  * is invalidated. Never throws.
  */
 export function copyOut(as: AddressSpace, va: number, bytes: Uint8Array): number {
+  const pa = fastPa(as, va, bytes.length, true);
+  if (pa >= 0) {
+    as.pmm.bus.writeBytes(pa, bytes);
+    return 0;
+  }
   const pieces = userPieces(as, va, bytes.length, "write");
   if (typeof pieces === "number") return pieces;
   let o = 0;
@@ -137,6 +160,12 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 /** Little-endian u32 at user `va` (any alignment): the value (>= 0) or an error (< 0). */
 export function readU32(as: AddressSpace, va: number): number {
+  const pa = fastPa(as, va, 4, false);
+  if (pa >= 0) {
+    const ram = as.pmm.bus.ram;
+    const o = pa - RAM_BASE;
+    return (ram[o] | (ram[o + 1] << 8) | (ram[o + 2] << 16) | (ram[o + 3] << 24)) >>> 0;
+  }
   const b = copyIn(as, va, 4);
   if (typeof b === "number") return b;
   return new DataView(b.buffer).getUint32(0, true);
@@ -151,6 +180,18 @@ export function readU64(as: AddressSpace, va: number): bigint | number {
 
 /** Store a little-endian u32 at user `va`. Returns 0 or an error. */
 export function writeU32(as: AddressSpace, va: number, value: number): number {
+  const pa = fastPa(as, va, 4, true);
+  if (pa >= 0) {
+    const bus = as.pmm.bus;
+    const o = pa - RAM_BASE;
+    bus.noteWrite(o, 4); // translated code on the page is invalidated, as writeBytes does
+    const ram = bus.ram;
+    ram[o] = value & 0xff;
+    ram[o + 1] = (value >>> 8) & 0xff;
+    ram[o + 2] = (value >>> 16) & 0xff;
+    ram[o + 3] = (value >>> 24) & 0xff;
+    return 0;
+  }
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, value >>> 0, true);
   return copyOut(as, va, b);
