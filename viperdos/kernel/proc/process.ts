@@ -41,6 +41,8 @@ export class Task {
   sigFaultAddr = 0n;
   /** Cancels a pending wake-up registration (poll) before the syscall re-executes. */
   cancelWait: (() => void) | undefined = undefined;
+  /** POLL_WAIT's wake-up callback for this task, made once (syscall/ipc.ts) instead of per call. */
+  pollWake: (() => void) | undefined = undefined;
 
   constructor(
     readonly tid: number,

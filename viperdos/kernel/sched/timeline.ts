@@ -18,13 +18,18 @@ export interface TimelineSnapshot {
   segments: TimelineSegment[];
 }
 
+/** A segment as stored: `removed` marks one trim() or clear() dropped (so a resumed task never revives it). */
+interface StoredSegment extends TimelineSegment {
+  removed: boolean;
+}
+
 export class Timeline {
-  private segs: TimelineSegment[] = [];
-  private open = new Map<number, TimelineSegment>();
+  /** Segments in start order are segs[head..]; the slots before head are dropped ones (compacted now and then). */
+  private segs: StoredSegment[] = [];
+  private head = 0;
+  private open = new Map<number, StoredSegment>();
   /** Per CPU, the segment closed last: a task resumed at the instant it stopped (yield, re-pick) extends it. */
-  private lastClosed = new Map<number, TimelineSegment>();
-  /** Segments trim() or clear() removed (so a resumed task never revives one): O(1) instead of segs.includes. */
-  private removed = new WeakSet<TimelineSegment>();
+  private lastClosed = new Map<number, StoredSegment>();
   dropped = 0;
   enabled = true;
 
@@ -45,20 +50,25 @@ export class Timeline {
     }
     if (task === undefined) return;
     const prev = this.lastClosed.get(cpu);
-    if (prev && prev.task === task && prev.endNs === nowNs && !this.removed.has(prev)) {
+    if (prev && prev.task === task && prev.endNs === nowNs && !prev.removed) {
       prev.endNs = null;
       this.open.set(cpu, prev);
       return;
     }
-    const seg: TimelineSegment = { cpu, task, startNs: nowNs, endNs: null };
+    const seg: StoredSegment = { cpu, task, startNs: nowNs, endNs: null, removed: false };
     this.segs.push(seg);
     this.open.set(cpu, seg);
-    if (this.segs.length > this.capacity) this.trim();
+    if (this.segs.length - this.head > this.capacity) this.trim();
   }
 
   /** Copies of the segments in start order; open ones end at `nowNs` when given, else null. */
   segments(nowNs?: number): TimelineSegment[] {
-    return this.segs.map((s) => ({ ...s, endNs: s.endNs ?? (nowNs === undefined ? null : Math.max(s.startNs, nowNs)) }));
+    const out: TimelineSegment[] = [];
+    for (let i = this.head; i < this.segs.length; i++) {
+      const s = this.segs[i];
+      out.push({ cpu: s.cpu, task: s.task, startNs: s.startNs, endNs: s.endNs ?? (nowNs === undefined ? null : Math.max(s.startNs, nowNs)) });
+    }
+    return out;
   }
 
   /** Total ns each task ran per CPU within the recorded segments (open ones up to `nowNs`). */
@@ -72,8 +82,14 @@ export class Timeline {
   }
 
   clear(): void {
-    for (const s of this.segs) if (s.endNs !== null) this.removed.add(s);
-    this.segs = this.segs.filter((s) => s.endNs === null);
+    const kept: StoredSegment[] = [];
+    for (let i = this.head; i < this.segs.length; i++) {
+      const s = this.segs[i];
+      if (s.endNs !== null) s.removed = true;
+      else kept.push(s);
+    }
+    this.segs = kept;
+    this.head = 0;
     this.lastClosed.clear();
     this.dropped = 0;
   }
@@ -83,18 +99,26 @@ export class Timeline {
   }
 
   private trim(): void {
-    // Drop the oldest closed segments; open ones (at most one per CPU) stay.
-    // Trim to 90% of capacity so the O(n) filter runs once per many pushes.
-    const excess = this.segs.length - Math.floor(this.capacity * 0.9);
+    // Drop the oldest closed segments; open ones (at most one per CPU) stay,
+    // in order, just before the new head. Trim to 90% of capacity so this
+    // runs once per many pushes, and costs O(segments dropped), not O(all).
+    const excess = this.segs.length - this.head - Math.floor(this.capacity * 0.9);
+    const keptOpen: StoredSegment[] = [];
     let removed = 0;
-    this.segs = this.segs.filter((s) => {
-      if (removed < excess && s.endNs !== null) {
+    let i = this.head;
+    for (; i < this.segs.length && removed < excess; i++) {
+      const s = this.segs[i];
+      if (s.endNs !== null) {
+        s.removed = true;
         removed++;
-        this.removed.add(s);
-        return false;
-      }
-      return true;
-    });
+      } else keptOpen.push(s);
+    }
+    for (let k = 0; k < keptOpen.length; k++) this.segs[i - keptOpen.length + k] = keptOpen[k];
+    this.head = i - keptOpen.length;
     this.dropped += removed;
+    if (this.head > this.capacity) {
+      this.segs = this.segs.slice(this.head);
+      this.head = 0;
+    }
   }
 }

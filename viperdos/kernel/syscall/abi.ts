@@ -25,7 +25,8 @@ export type HandlerTable = ReadonlyArray<readonly [number, Handler]>;
 export const ok = (r1?: bigint | number, r2?: bigint | number, r3?: bigint | number): Result => ({ s: 0, r1, r2, r3 });
 export const err = (s: number): Result => ({ s });
 /** Argument as a JS number (user addresses and sizes are < 2^53 when valid; else -1). */
-export const n = (v: bigint): number => (v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v));
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+export const n = (v: bigint): number => (v > MAX_SAFE_BIG ? -1 : Number(v));
 export const i32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
 export const i64 = (v: bigint): number => Number(BigInt.asIntN(64, v));
 export const u32 = (v: bigint): number => Number(v & 0xffff_ffffn);

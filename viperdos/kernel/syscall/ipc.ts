@@ -57,19 +57,27 @@ function pollWait(k: Kernel, t: Task, a: readonly bigint[]): Outcome {
   const timeoutMs = i64(a[3]);
   t.cancelWait?.();
   t.cancelWait = undefined;
-  const r = pollWaitOrBlock(table, set, () => k.wakeTask(t, Math.max(t.cpu, 0)));
+  const wake = (t.pollWake ??= () => k.wakeTask(t, Math.max(t.cpu, 0)));
+  const r = pollWaitOrBlock(table, set, wake);
   if (typeof r === "number") {
     t.deadlineNs = undefined;
     return err(r);
   }
   if ("ready" in r) {
     t.deadlineNs = undefined;
-    const take = r.ready.slice(0, max);
-    if (take.length > 0) {
-      const c = copyOut(t.process.as, n(a[1]), u32Array(take.flatMap((e) => [e.handle, e.events])));
+    const take = Math.min(r.ready.length, max);
+    if (take > 0) {
+      // struct vd_poll_event { u32 handle; u32 events; } per ready entry.
+      const out = new Uint8Array(take * 8);
+      const dv = new DataView(out.buffer);
+      for (let i = 0; i < take; i++) {
+        dv.setUint32(8 * i, r.ready[i].handle >>> 0, true);
+        dv.setUint32(8 * i + 4, r.ready[i].events >>> 0, true);
+      }
+      const c = copyOut(t.process.as, n(a[1]), out);
       if (c < 0) return err(c);
     }
-    return ok(take.length);
+    return ok(take);
   }
   // Nothing ready: check the timeout (0 = just check, negative = forever).
   const now = k.machine.now();
