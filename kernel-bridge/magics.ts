@@ -1,6 +1,6 @@
 // The line magics (%name args): each a row with its usage text and a run
 // function over the Session. Views are inspection snapshots rendered by
-// render.ts; %run spawns a built guest test program and runs the machine in
+// widgets/ (through render.ts); %bench ipc measures in a fresh machine; %run spawns a built guest test program and runs the machine in
 // wall-time slices (executor.ts SLICE_MS), streaming the console as it goes.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -11,7 +11,8 @@ import { buildGuest, GuestBuildError, repoRoot } from "../viperdos/tools/build-g
 import type { Process } from "../viperdos/kernel/proc/process.js";
 import { Interrupted, SLICE_MS, type OutputSinks, type Session } from "./executor.js";
 import type { MimeBundle } from "./protocol.js";
-import { handlesBundle, memoryBundle, pageTablesBundle, schedulerBundle, textBundle, traceBundle } from "./render.js";
+import { Kernel } from "../viperdos/kernel/kernel.js";
+import { handlesBundle, ipcLatencyPlot, memoryBundle, memoryChart, pageTablesBundle, parseIpclat, schedulerBundle, schedulingTimeline, textBundle, traceBundle } from "./render.js";
 
 export interface MagicContext {
   session: Session;
@@ -71,6 +72,13 @@ function parseOptions(args: string[], spec: Record<string, [number, number]>, us
   return { opts, rest: args.slice(i) };
 }
 
+/** True when `flag` is the only argument, false when there are none; a usage error otherwise. */
+function takeFlag(args: string[], flag: string, usage: string): boolean {
+  if (args.length === 0) return false;
+  if (args.length === 1 && args[0] === flag) return true;
+  throw new MagicError(`unexpected argument ${args.find((a) => a !== flag) ?? args[1]}`, "UsageError", usage.split("\n"));
+}
+
 function pidArg(args: string[], usage: string): number {
   if (args.length !== 1 || !/^\d+$/.test(args[0])) throw new MagicError("expected one PID", "UsageError", usage.split("\n"));
   return Number(args[0]);
@@ -88,7 +96,7 @@ async function withConsole<T>(ctx: MagicContext, fn: () => T | Promise<T>): Prom
 
 // --- Guest programs -------------------------------------------------------------
 
-const PROGRAM_DIRS = ["viperdos/user/tests", "kernel-bridge/programs"];
+const PROGRAM_DIRS = ["viperdos/user/tests", "kernel-bridge/programs", "notebooks/programs"];
 
 /** Names of the guest programs %run knows (sources *.c in PROGRAM_DIRS), sorted. */
 export function programNames(): string[] {
@@ -166,20 +174,26 @@ const boot: Magic = {
 const mem: Magic = {
   name: "mem",
   summary: "memory statistics: pages, buddy free lists, slabs, processes",
-  usage: "%mem\n\nPhysical memory, buddy allocator and slab caches, and each process's resident pages.",
+  usage: "%mem [--chart]\n\nPhysical memory, buddy allocator and slab caches, and each process's resident pages.\n--chart: the free/used/reserved pages as a bar chart instead.",
   async run(ctx) {
+    const chart = takeFlag(ctx.args, "--chart", this.usage);
     const k = await withConsole(ctx, () => ctx.session.ensureKernel());
-    ctx.sinks.writeDisplay(memoryBundle(inspectKernel(k)));
+    const s = inspectKernel(k);
+    ctx.sinks.writeDisplay(chart ? await memoryChart(s) : memoryBundle(s));
   },
 };
 
 const sched: Magic = {
   name: "sched",
   summary: "per-CPU run queues and current tasks",
-  usage: "%sched\n\nEach CPU's current task and queues (deadline, FIFO/RR by level, fair), and every task.",
+  usage: "%sched [--timeline]\n\nEach CPU's current task and queues (deadline, FIFO/RR by level, fair), and every task.\n--timeline: which task ran on which CPU when, as a Gantt chart over virtual time.",
   async run(ctx) {
+    const timeline = takeFlag(ctx.args, "--timeline", this.usage);
     const k = await withConsole(ctx, () => ctx.session.ensureKernel());
-    ctx.sinks.writeDisplay(schedulerBundle(inspectKernel(k)));
+    const s = inspectKernel(k);
+    if (!timeline) return void ctx.sinks.writeDisplay(schedulerBundle(s));
+    const now = k.machine.now();
+    ctx.sinks.writeDisplay(await schedulingTimeline({ timeline: k.sched.timeline.snapshot(now), nowNs: now, cpuCount: s.scheduler.cpuCount, processes: s.processes }));
   },
 };
 
@@ -232,7 +246,7 @@ const run: Magic = {
   usage: [
     "%run [--for MS] PROGRAM [ARGS...]",
     "",
-    "Builds PROGRAM (viperdos/user/tests/PROGRAM.c or kernel-bridge/programs/PROGRAM.c)",
+    "Builds PROGRAM (viperdos/user/tests/, kernel-bridge/programs/ or notebooks/programs/PROGRAM.c)",
     "for ViperDOS, spawns it and streams its console output until it exits.",
     "--for MS stops after MS of virtual time and leaves it running (for %pt, %caps).",
     "Interrupting the cell sends it SIGINT (SIGKILL if it is still alive 0.5 s later).",
@@ -257,6 +271,109 @@ const run: Magic = {
   },
 };
 
+// --- %bench ipc ---------------------------------------------------------------------
+
+const BENCH_USAGE = [
+  "%bench ipc [--sizes 8,64,512,4096] [--iters N] [--cpus N]",
+  "",
+  "Measures channel round-trip latency per message size: for each size, a fresh",
+  "machine (--cpus, default 1, so the two processes switch directly; seed 1) runs",
+  "viperdos/user/bench/ipclat.c, which times every round trip with CNTVCT_EL0",
+  "(virtual time). Plots the distribution per size. Defaults: sizes 8,64,512,4096,",
+  "100 iterations (1..4096); sizes 1..8192 bytes. The session's machine is untouched.",
+].join("\n");
+
+/** Parse "--sizes a,b,c": 1..8 sizes, each 1..8192. */
+function parseSizes(v: string | undefined): number[] {
+  if (v === undefined || !/^\d+(,\d+)*$/.test(v)) throw new MagicError("--sizes needs a comma-separated list of byte counts", "UsageError", BENCH_USAGE.split("\n"));
+  const sizes = v.split(",").map(Number);
+  if (sizes.length > 8 || sizes.some((n) => n < 1 || n > 8192)) throw new MagicError("--sizes: 1..8 sizes, each 1..8192 bytes", "UsageError", BENCH_USAGE.split("\n"));
+  return sizes;
+}
+
+/**
+ * Run ipclat SIZE ITERS on a fresh `cpus`-CPU kernel in wall slices; returns
+ * the round-trip samples (virtual ns). Throws MagicError when the guest
+ * fails, Interrupted when the cell is interrupted.
+ */
+async function ipclatRun(ctx: MagicContext, image: Uint8Array, size: number, iters: number, cpus: number): Promise<number[]> {
+  const out: number[] = [];
+  const k = new Kernel({ cpus, ramMiB: 64, seed: 1, onConsole: (b) => out.push(...b) });
+  k.boot();
+  k.bootfs.set("ipclat", image);
+  const p = k.spawn("ipclat", image, `${size} ${iters}`);
+  if (typeof p === "number") throw new MagicError(`cannot start ipclat (error ${p})`, "SpawnError");
+  const limitNs = k.machine.now() + 60e9;
+  while (p.state === "live" && k.machine.now() < limitNs) {
+    if (ctx.signal.aborted) throw new Interrupted();
+    const deadline = performance.now() + SLICE_MS;
+    k.runUntil(limitNs, () => p.state !== "live" || performance.now() >= deadline);
+    await yieldToEventLoop();
+  }
+  const r = parseIpclat(Buffer.from(out).toString("utf8"));
+  if (p.state === "live" || p.exitCode !== 0 || !r.done || r.samplesNs.length !== iters) {
+    throw new MagicError(`ipclat ${size} ${iters} failed: ${r.error ?? (p.state === "live" ? "still running after 60 s virtual" : `exit status ${p.exitCode}`)}`, "BenchError");
+  }
+  return r.samplesNs;
+}
+
+const bench: Magic = {
+  name: "bench",
+  summary: "measure IPC round-trip latency per message size (plot)",
+  usage: BENCH_USAGE,
+  async run(ctx) {
+    const [what, ...rest] = ctx.args;
+    if (what !== "ipc") throw new MagicError("expected: ipc", "UsageError", BENCH_USAGE.split("\n"));
+    let sizes = [8, 64, 512, 4096];
+    const numeric: string[] = [];
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i] === "--sizes") sizes = parseSizes(rest[++i]);
+      else if (rest[i] === "--iters" || rest[i] === "--cpus") numeric.push(rest[i], rest[++i] ?? "");
+      else throw new MagicError(`unexpected argument ${rest[i]}`, "UsageError", BENCH_USAGE.split("\n"));
+    }
+    const { opts } = parseOptions(numeric, { iters: [1, 4096], cpus: [1, 4] }, BENCH_USAGE);
+    const iters = opts.iters ?? 100;
+    const cpus = opts.cpus ?? 1;
+    const image = buildBench("ipclat");
+    const t0 = performance.now();
+    const series = [];
+    for (const size of sizes) series.push({ size, samplesNs: await ipclatRun(ctx, image, size, iters, cpus) });
+    return ipcLatencyPlot({ series, cpus, wallMs: performance.now() - t0 });
+  },
+};
+
+/** Build viperdos/user/bench/NAME.c (cached by build-guest). */
+function buildBench(name: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(buildGuest({ name: `nb-${name}`, sources: [`viperdos/user/bench/${name}.c`], opt: "-O2", os: "viperdos" })));
+  } catch (e) {
+    if (e instanceof GuestBuildError) throw new MagicError(`cannot build ${name}`, "BuildError", e.message.split("\n"));
+    throw e;
+  }
+}
+
+const advance: Magic = {
+  name: "advance",
+  summary: "let the machine run for some virtual time",
+  usage: "%advance MS\n\nRuns the session's machine for MS milliseconds of virtual time (1..3600000),\nstreaming the console; live programs keep running. Interrupt to stop early.",
+  async run(ctx) {
+    const { opts, rest } = parseOptions(ctx.args.length === 1 ? ["--ms", ctx.args[0]] : ctx.args, { ms: [1, 3_600_000] }, this.usage);
+    if (rest.length || opts.ms === undefined) throw new MagicError("expected MS", "UsageError", this.usage.split("\n"));
+    return withConsole(ctx, async () => {
+      const k = ctx.session.ensureKernel();
+      const until = k.machine.now() + opts.ms! * 1e6;
+      const t0 = performance.now();
+      while (k.machine.now() < until) {
+        if (ctx.signal.aborted) throw new Interrupted();
+        const deadline = performance.now() + SLICE_MS;
+        k.runUntil(until, () => performance.now() >= deadline);
+        await yieldToEventLoop();
+      }
+      return textBundle(`advanced ${opts.ms} ms virtual (wall ${(performance.now() - t0).toFixed(0)} ms); virtual time now ${(k.machine.now() / 1e6).toFixed(3)} ms`);
+    });
+  },
+};
+
 const help: Magic = {
   name: "help",
   summary: "list the magics",
@@ -272,7 +389,7 @@ const help: Magic = {
   },
 };
 
-export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, trace, run, help];
+export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, trace, run, advance, bench, help];
 
 /** The magic called `name` (without %), if any. */
 export function findMagic(name: string): Magic | undefined {

@@ -233,8 +233,8 @@ describe("magic executor", () => {
     const { out, sinks } = collect();
     expect(await ex.execute("%boot --help", sinks, never)).toEqual({ status: "ok", result: undefined });
     expect(out.stdout).toContain("%boot [--cpus N]");
-    expect(ex.complete("%b", 2)).toEqual({ matches: ["%boot"], cursor_start: 0, cursor_end: 2 });
-    expect(ex.complete("%", 1).matches).toHaveLength(8);
+    expect(ex.complete("%bo", 3)).toEqual({ matches: ["%boot"], cursor_start: 0, cursor_end: 3 });
+    expect(ex.complete("%", 1).matches).toHaveLength(10);
     expect(ex.complete("echo %", 6).matches.length).toBeGreaterThan(0);
     expect(ex.complete("echo x", 6).matches).toEqual([]);
     expect(ex.inspect("%pt 3", 2)?.["text/plain"]).toMatch(/^%pt PID/);
