@@ -437,6 +437,36 @@ export class Volume {
     this.writeInode(ino, emptyInode()); // mode 0 and inode_num 0: free for upstream's kernel and fsck alike
   }
 
+  /**
+   * Rename or move `from` to `to` (same volume; the inode keeps its number).
+   * Errors (FsError): source missing, target exists, moving a directory into
+   * itself, a parent missing or not a directory, bad name.
+   */
+  rename(from: string, to: string): void {
+    const src = this.parentOf(from);
+    const dst = this.parentOf(to);
+    const ino = this.lookupIn(src.dir, src.name);
+    if (!ino) throw new FsError(`${from}: no such file or directory`);
+    if (this.lookupIn(dst.dir, dst.name)) throw new FsError(`${to}: already exists`);
+    const inode = this.readInode(ino);
+    const isDir = (inode.mode & MODE.TYPE_MASK) === MODE.DIR;
+    if (isDir) {
+      // The target's parent chain must not pass through the moved directory.
+      for (let d = dst.dir; d !== ROOT_INODE; d = this.lookupIn(d, "..")) {
+        if (d === ino) throw new FsError(`${to}: cannot move a directory into itself`);
+        if (d === 0) break;
+      }
+    }
+    this.addEntry(dst.dir, dst.name, ino, isDir ? FTYPE.DIR : FTYPE.FILE);
+    this.removeEntry(src.dir, src.name);
+    if (isDir && src.dir !== dst.dir) {
+      this.removeEntry(ino, "..");
+      this.addEntry(ino, "..", dst.dir, FTYPE.DIR);
+      this.writeInode(src.dir, this.adjustLinks(src.dir, -1));
+      this.writeInode(dst.dir, this.adjustLinks(dst.dir, +1));
+    }
+  }
+
   /** Write the bitmap and the superblock (with CRC) plus its backup copy. */
   sync(): void {
     if (this.bitmapDirty) {

@@ -28,6 +28,10 @@ import { channelCreate } from "./ipc/channel.js";
 import { GuestMessageStore } from "./ipc/msgbuf.js";
 import { moveHandle } from "./cap/handles.js";
 import type { EventHandle } from "../../emulator/clock.js";
+import { VirtioBlk } from "../../emulator/devices/virtio-blk.js";
+import { VirtioBlkDriver } from "./drivers/virtio-blk.js";
+import { BlockCache } from "./fs/blockcache.js";
+import { findProgram, Vfs } from "./fs/vfs.js";
 
 export const KERNEL_VERSION = "0.1";
 /** Scheduler tick: 1 kHz (VIPERDOS.md). */
@@ -49,6 +53,13 @@ export interface KernelOptions {
   rtcEpochSeconds?: number;
   /** Serial console output. */
   onConsole?: (bytes: Uint8Array) => void;
+  /**
+   * Disk images (bytes or a host file path) attached as virtio-blk devices
+   * before boot; the kernel mounts `sys` at SYS:/D0: and `user` at D1: with
+   * C: S: L: T: CERTS: (fs/vfs.ts). The images themselves are never modified
+   * (the device keeps a copy-on-write overlay: `kernel.disks.sys.currentImage()`).
+   */
+  disks?: { sys?: Uint8Array | string; user?: Uint8Array | string };
 }
 
 /** SGI used to ask another CPU to reschedule. */
@@ -101,6 +112,15 @@ export class Kernel {
   private timerEvent: EventHandle | undefined = undefined;
   /** Called when a process ends (after it became a zombie). */
   onProcessExit: ((p: Process) => void) | undefined = undefined;
+  /** Mounted volumes, assigns, descriptors (fs/vfs.ts). */
+  readonly vfs: Vfs;
+  /** The disk device models attached from opts.disks (host side: images, write logs). */
+  readonly disks: { sys?: VirtioBlk; user?: VirtioBlk } = {};
+  /** Block drivers started at boot, by role. */
+  readonly blockDrivers: { sys?: VirtioBlkDriver; user?: VirtioBlkDriver } = {};
+  /** Device interrupt handlers by INTID (drivers register at boot). */
+  readonly irqHandlers = new Map<number, () => void>();
+  private readonly diskSlots: { sys?: number; user?: number } = {};
 
   constructor(readonly opts: KernelOptions = {}) {
     this.machine = new Machine({
@@ -135,6 +155,38 @@ export class Kernel {
     const pmm = this.pmm;
     this.messages = new GuestMessageStore(pmm);
     this.frameAllocator = { alloc: () => pmm.alloc(), ref: (pa) => pmm.ref(pa), unref: (pa) => void pmm.unref(pa) };
+    this.vfs = new Vfs(this.ids);
+    for (const role of ["sys", "user"] as const) {
+      const image = opts.disks?.[role];
+      if (image === undefined) continue;
+      const dev = new VirtioBlk({ image, serial: `viperdos-${role}` });
+      this.disks[role] = dev;
+      this.diskSlots[role] = this.machine.attachVirtio(dev);
+    }
+  }
+
+  /** Start the block drivers of the attached disks and mount their volumes (boot). */
+  private mountDisks(): void {
+    for (const role of ["sys", "user"] as const) {
+      const info = this.devices.find((d) => d.slot === this.diskSlots[role]);
+      if (!info) continue;
+      const drv = VirtioBlkDriver.init(this.machine, this.pmm, info);
+      if (typeof drv === "string") {
+        this.log(drv);
+        continue;
+      }
+      this.blockDrivers[role] = drv;
+      this.irqHandlers.set(drv.intid, () => drv.onInterrupt());
+      this.gic.enable(drv.intid, 0);
+      const name = role === "sys" ? "SYS" : "D1";
+      const m = this.vfs.mount(name, new BlockCache(drv));
+      if (typeof m === "number") {
+        this.log(`virtio-blk: slot ${info.slot}: ${drv.blockCount} blocks, no ViperFS volume mounted (error ${m})`);
+        continue;
+      }
+      const assigns = [...this.vfs.assigns].filter(([, l]) => l.mount === m).map(([a]) => `${a}:`).join(" ");
+      this.log(`virtio-blk: slot ${info.slot}: ${drv.blockCount} blocks, ViperFS "${m.vol.sb.label}" mounted as ${assigns}`);
+    }
   }
 
   /** Kernel log line on the serial console, stamped with virtual time like dmesg. */
@@ -160,6 +212,7 @@ export class Kernel {
     for (const d of this.devices) {
       this.log(`virtio-mmio: slot ${d.slot} at 0x${d.base.toString(16)} (INTID ${d.intid}): ${d.name}`);
     }
+    this.mountDisks();
     this.gic.enable(INTID_UART, 0);
     for (let cpu = 0; cpu < m.cpus.length; cpu++) {
       this.gic.enable(INTID_PHYS_TIMER, cpu);
@@ -211,6 +264,8 @@ export class Kernel {
         }
       } else if (intid === SGI_RESCHEDULE) {
         this.needResched[cpu] = true;
+      } else {
+        this.irqHandlers.get(intid)?.();
       }
       this.gic.endOfInterrupt(cpu, raw);
     }
@@ -272,10 +327,11 @@ export class Kernel {
   }
 
   private setResult(c: { x: BigUint64Array }, r: Result): void {
-    c.x[0] = BigInt.asUintN(64, BigInt(r.s));
-    if (r.r1 !== undefined) c.x[1] = BigInt.asUintN(64, BigInt(r.r1));
-    if (r.r2 !== undefined) c.x[2] = BigInt.asUintN(64, BigInt(r.r2));
-    if (r.r3 !== undefined) c.x[3] = BigInt.asUintN(64, BigInt(r.r3));
+    // A BigUint64Array store wraps modulo 2^64 itself (ToBigUint64), so no BigInt.asUintN.
+    c.x[0] = r.s === 0 ? 0n : BigInt(r.s);
+    if (r.r1 !== undefined) c.x[1] = BigInt(r.r1);
+    if (r.r2 !== undefined) c.x[2] = BigInt(r.r2);
+    if (r.r3 !== undefined) c.x[3] = BigInt(r.r3);
   }
 
   private handleAbort(cpu: number, t: Task): void {
@@ -354,6 +410,7 @@ export class Kernel {
     const pid = this.nextPid++;
     const p = new Process(pid, parent, name, as, new HandleTable({ owner: `pid ${pid}`, ids: this.ids }), args);
     parent?.children.add(p);
+    this.vfs.inheritOnSpawn(parent, p);
     if (parent) {
       // The bootstrap channel: the child's end is its handle 0, the parent keeps the other.
       const ch = channelCreate(p.handles, this.ids);
@@ -373,8 +430,10 @@ export class Kernel {
     return p;
   }
 
-  /** TASK_SPAWN by path: looks the program up in the boot image (C:name, name, name.prg). */
+  /** TASK_SPAWN by path: the mounted file system first (path, C:name, C:name.prg; fs/vfs.ts findProgram), then the boot image. */
   spawnPath(path: string, args: string, parent: Process | undefined, name = path): Process | number {
+    const fromDisk = findProgram(this.vfs, parent, path);
+    if (fromDisk) return this.spawn(name.replace(/^.*[/:]/, ""), fromDisk, args, parent);
     const base = path.replace(/^[A-Za-z0-9]+:/, "").replace(/^.*\//, "");
     for (const key of [path, base, `${base}.prg`, `${base}.elf`, `${base}.sys`]) {
       const image = this.bootfs.get(key);
@@ -391,6 +450,7 @@ export class Kernel {
     const pid = this.nextPid++;
     const p = new Process(pid, parent, parent.name, as, new HandleTable({ owner: `pid ${pid}`, ids: this.ids }), parent.args);
     parent.children.add(p);
+    this.vfs.inheritOnFork(parent, p);
     const child = new Task(this.nextTid++, p);
     child.ctx.save(this.machine.cpus[t.cpu].state);
     child.ctx.x[0] = 0n; // status OK
@@ -423,6 +483,7 @@ export class Kernel {
     p.exitCode = code;
     p.endReason = reason;
     p.handles.closeAll();
+    this.vfs.closeAll(p);
     p.as.destroy();
     for (const shm of p.shmMappings.values()) shm.detachMapping();
     p.shmMappings.clear();

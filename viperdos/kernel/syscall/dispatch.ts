@@ -13,6 +13,7 @@ import type { Task } from "../proc/process.js";
 import { err, GONE, i32, i64, n, ok, type Handler, type HandlerTable, type Outcome } from "./abi.js";
 import { IPC_HANDLERS } from "./ipc.js";
 import { THREAD_HANDLERS } from "./threads.js";
+import { FS_HANDLERS, fileRead, fileWrite } from "./fs.js";
 
 export { BLOCK, GONE, type Outcome, type Result, type Handler } from "./abi.js";
 
@@ -71,6 +72,7 @@ const CORE_HANDLERS: HandlerTable = [
   // --- console file descriptors (before the file system) ------------------------------------
   [SYS.WRITE, (k, t, a) => {
     const fd = i32(a[0]);
+    if (fd >= 3) return fileWrite(k, t, a);
     if (fd !== 1 && fd !== 2) return err(CONSOLE_FDS.has(fd) ? E.PERMISSION : E.INVALID_HANDLE);
     const len = Math.min(n(a[2]), MAX_WRITE);
     if (len < 0) return err(E.INVALID_ARG);
@@ -81,6 +83,7 @@ const CORE_HANDLERS: HandlerTable = [
   }],
   [SYS.READ, (k, t, a) => {
     const fd = i32(a[0]);
+    if (fd >= 3) return fileRead(k, t, a);
     if (fd !== 0) return err(CONSOLE_FDS.has(fd) ? E.PERMISSION : E.INVALID_HANDLE);
     const len = n(a[2]);
     if (len < 0) return err(E.INVALID_ARG);
@@ -211,7 +214,7 @@ function encodeTaskInfo(k: Kernel, task: Task, dv: DataView, at: number, out: Ui
 
 /** Every handler, by syscall number (a later table may not redefine a number). */
 const HANDLERS = new Map<number, Handler>();
-for (const table of [CORE_HANDLERS, IPC_HANDLERS, THREAD_HANDLERS]) {
+for (const table of [CORE_HANDLERS, IPC_HANDLERS, THREAD_HANDLERS, FS_HANDLERS]) {
   for (const [num, h] of table) {
     if (HANDLERS.has(num)) throw new Error(`syscall dispatch: 0x${num.toString(16)} handled twice`);
     HANDLERS.set(num, h);

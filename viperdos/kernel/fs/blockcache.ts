@@ -1,0 +1,150 @@
+// The kernel's block cache (VIPERDOS.md, ViperFS: "an LRU block cache with
+// pinning"): 4 KiB blocks of one disk kept in memory, least recently used
+// evicted first, pinned blocks never evicted, writes kept dirty until
+// flush() or eviction writes them back (write-back). It implements
+// viperdos/fs/image.ts's BlockDevice so viperdos/fs/volume.ts runs on it.
+//
+// Errors: the BlockDevice contract throws FsError; a failed device read or
+// write does so with the driver's reason, and the VFS turns it into -500.
+
+import { BLOCK_SIZE, FsError } from "../../fs/format.js";
+import type { BlockDevice } from "../../fs/image.js";
+
+/** What the cache needs from a disk driver (VirtioBlkDriver): status codes, never throws. */
+export interface BlockDriver {
+  readonly blockCount: number;
+  readBlock(n: number): Uint8Array | number;
+  writeBlock(n: number, data: Uint8Array): number;
+  flush(): number;
+}
+
+interface Entry {
+  data: Uint8Array;
+  dirty: boolean;
+  pins: number;
+}
+
+export interface BlockCacheSnapshot {
+  capacity: number;
+  cached: number;
+  dirty: number;
+  pinned: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+  writebacks: number;
+  /** Cached block numbers, least recently used first. */
+  lru: number[];
+}
+
+export class BlockCache implements BlockDevice {
+  readonly blockCount: number;
+  /** Insertion order of a Map is the LRU order: a hit re-inserts at the end. */
+  private readonly blocks = new Map<number, Entry>();
+  private stats = { hits: 0, misses: 0, evictions: 0, writebacks: 0 };
+
+  /** A cache of at most `capacity` blocks (pinned blocks may exceed it) over `driver`. */
+  constructor(private readonly driver: BlockDriver, readonly capacity = 256) {
+    this.blockCount = driver.blockCount;
+  }
+
+  private check(n: number, what: string): void {
+    if (!Number.isSafeInteger(n) || n < 0 || n >= this.blockCount) throw new FsError(`${what} of block ${n} beyond the disk (${this.blockCount} blocks)`);
+  }
+
+  /** The entry for block `n`, loaded on a miss; marks it most recently used. Throws FsError on an I/O error. */
+  private entry(n: number): Entry {
+    const e = this.blocks.get(n);
+    if (e) {
+      this.stats.hits++;
+      this.blocks.delete(n);
+      this.blocks.set(n, e);
+      return e;
+    }
+    this.stats.misses++;
+    const data = this.driver.readBlock(n);
+    if (typeof data === "number") throw new FsError(`I/O error reading block ${n} (${data})`);
+    const fresh = { data, dirty: false, pins: 0 };
+    this.blocks.set(n, fresh);
+    this.evict();
+    return fresh;
+  }
+
+  /** Drop least recently used unpinned blocks (writing dirty ones back) until within capacity. */
+  private evict(): void {
+    if (this.blocks.size <= this.capacity) return;
+    for (const [n, e] of this.blocks) {
+      if (this.blocks.size <= this.capacity) break;
+      if (e.pins > 0) continue;
+      if (e.dirty) this.writeBack(n, e);
+      this.blocks.delete(n);
+      this.stats.evictions++;
+    }
+  }
+
+  private writeBack(n: number, e: Entry): void {
+    const r = this.driver.writeBlock(n, e.data);
+    if (r < 0) throw new FsError(`I/O error writing block ${n} (${r})`);
+    e.dirty = false;
+    this.stats.writebacks++;
+  }
+
+  /** A copy of block `n`. Throws FsError (out of range, I/O error). */
+  readBlock(n: number): Uint8Array {
+    this.check(n, "read");
+    return this.entry(n).data.slice();
+  }
+
+  /** Replace block `n` in the cache (dirty until flushed). Throws FsError (out of range, wrong size). */
+  writeBlock(n: number, data: Uint8Array): void {
+    this.check(n, "write");
+    if (data.length !== BLOCK_SIZE) throw new FsError(`write of ${data.length} bytes to block ${n}: blocks are ${BLOCK_SIZE}`);
+    const e = this.blocks.get(n);
+    if (e) {
+      this.blocks.delete(n);
+      this.blocks.set(n, e);
+      e.data = data.slice();
+      e.dirty = true;
+      this.stats.hits++;
+      return;
+    }
+    this.blocks.set(n, { data: data.slice(), dirty: true, pins: 0 });
+    this.evict();
+  }
+
+  /** Keep block `n` in the cache until unpin(n). Throws FsError (out of range, I/O error). */
+  pin(n: number): void {
+    this.check(n, "pin");
+    this.entry(n).pins++;
+  }
+
+  /** Undo one pin(n); no effect on a block that is not pinned. */
+  unpin(n: number): void {
+    const e = this.blocks.get(n);
+    if (e && e.pins > 0) e.pins--;
+    this.evict();
+  }
+
+  /** Write every dirty block back (ascending order), then flush the device. Throws FsError on an I/O error. */
+  flush(): void {
+    for (const n of [...this.blocks.keys()].sort((a, b) => a - b)) {
+      const e = this.blocks.get(n)!;
+      if (e.dirty) this.writeBack(n, e);
+    }
+    const r = this.driver.flush();
+    if (r < 0) throw new FsError(`I/O error flushing the disk (${r})`);
+  }
+
+  /** Dirty blocks waiting for write-back. */
+  get dirtyCount(): number {
+    let d = 0;
+    for (const e of this.blocks.values()) if (e.dirty) d++;
+    return d;
+  }
+
+  snapshot(): BlockCacheSnapshot {
+    let pinned = 0;
+    for (const e of this.blocks.values()) if (e.pins > 0) pinned++;
+    return { capacity: this.capacity, cached: this.blocks.size, dirty: this.dirtyCount, pinned, ...this.stats, lru: [...this.blocks.keys()] };
+  }
+}
