@@ -55,12 +55,25 @@ export class Trace {
 
   /** Record one event; `a` and `b` are exact up to 2^53. */
   record(t: number, cpu: number, kind: TraceKind, task: number, a = 0, b = 0): void {
-    this.mix(t);
-    this.mix(cpu);
-    this.mix(kind);
-    this.mix(task);
-    this.mix(a);
-    this.mix(b);
+    // Two 32-bit FNV-1a lanes over every field (lo, hi words), so the hash covers all events ever recorded.
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let k = 0; k < 6; k++) {
+      const v = k === 0 ? t : k === 1 ? cpu : k === 2 ? kind : k === 3 ? task : k === 4 ? a : b;
+      let lo: number;
+      let hi: number;
+      if (v >>> 0 === v) {
+        lo = v;
+        hi = 0;
+      } else {
+        lo = v % 4294967296 >>> 0;
+        hi = Math.floor(v / 4294967296) >>> 0;
+      }
+      h1 = Math.imul(Math.imul(h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
+      h2 = Math.imul(Math.imul(h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
+    }
+    this.h1 = h1;
+    this.h2 = h2;
     this.total++;
     if (!this.enabled) return;
     const i = this.next;
@@ -72,22 +85,6 @@ export class Trace {
     this.extra[2 * i + 1] = b;
     this.next = (i + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
-  }
-
-  /** Two 32-bit FNV-1a lanes over every field, so the hash covers all events ever recorded. */
-  private mix(v: number): void {
-    let lo: number;
-    let hi: number;
-    if (v >>> 0 === v) {
-      // An integer in [0, 2^32) (most fields): the general split gives lo = v, hi = 0.
-      lo = v;
-      hi = 0;
-    } else {
-      lo = v % 4294967296 >>> 0;
-      hi = Math.floor(v / 4294967296) >>> 0;
-    }
-    this.h1 = Math.imul(Math.imul(this.h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
-    this.h2 = Math.imul(Math.imul(this.h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
   }
 
   /** The running hash of all events, as 16 hex digits. */
