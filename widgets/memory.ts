@@ -46,14 +46,24 @@ export function memoryTables(s: MemoryInput): MimeBundle {
   );
 }
 
+/**
+ * The page split as three disjoint parts adding up to the total: free,
+ * used (allocated at run time) and reserved (kernel image, boot tables,
+ * device windows). The PMM's usedPages counts reserved pages too, so they
+ * are subtracted here.
+ */
+export function pageSplit(s: MemoryInput): { state: "free" | "used" | "reserved"; pages: number }[] {
+  const p = s.memory.pmm;
+  return [
+    { state: "free", pages: p.freePages },
+    { state: "used", pages: p.usedPages - p.reservedPages },
+    { state: "reserved", pages: p.reservedPages },
+  ];
+}
+
 /** The vega-lite spec of the page split: one horizontal bar per state, pages on the x axis. */
 export function memoryChartSpec(s: MemoryInput): VegaLiteSpec {
-  const p = s.memory.pmm;
-  const values = [
-    { state: "free", pages: p.freePages, mib: (p.freePages * 4) / 1024 },
-    { state: "used", pages: p.usedPages, mib: (p.usedPages * 4) / 1024 },
-    { state: "reserved", pages: p.reservedPages, mib: (p.reservedPages * 4) / 1024 },
-  ];
+  const values = pageSplit(s).map((x) => ({ ...x, mib: (x.pages * 4) / 1024 }));
   return {
     $schema: VEGALITE_SCHEMA,
     title: { text: "Physical memory (4 KiB pages)", subtitle: `snapshot at virtual time ${virtualMs(s.clock.virtualNs)} (guest clock)` },
@@ -74,7 +84,7 @@ export async function memoryChart(s: MemoryInput): Promise<MimeBundle> {
   const held = s.memory.slabs.reduce((a, c) => a + c.bytesHeld, 0);
   const used = s.memory.slabs.reduce((a, c) => a + c.bytesInUse, 0);
   const text =
-    textTable(["state", "pages", "size"], [["free", p.freePages, KiB(p.freePages)], ["used", p.usedPages, KiB(p.usedPages)], ["reserved", p.reservedPages, KiB(p.reservedPages)]]) +
-    `\nslabs: ${held} bytes held, ${used} in use; virtual time ${virtualMs(s.clock.virtualNs)}`;
+    textTable(["state", "pages", "size"], pageSplit(s).map((x) => [x.state, x.pages, KiB(x.pages)])) +
+    `\nof ${p.totalPages} pages (used excludes reserved); slabs: ${held} bytes held, ${used} in use; virtual time ${virtualMs(s.clock.virtualNs)}`;
   return chartBundle(memoryChartSpec(s), text);
 }
