@@ -184,6 +184,14 @@ describe("fs.c on a machine with both disks", () => {
     expect(r.kernel.vfs.snapshot().processes).toEqual([]);
   });
 
+  it("is deterministic: two runs leave the same disks and the same trace", () => {
+    const run = () => runProgram("fs", program("fs"), { cpus: 2, disks: disks(), limitNs: 20e9 });
+    const a = run();
+    const b = run();
+    expect(a.kernel.trace.hash()).toBe(b.kernel.trace.hash());
+    expect(Buffer.from(a.kernel.disks.user!.currentImage()).equals(Buffer.from(b.kernel.disks.user!.currentImage()))).toBe(true);
+  });
+
   it("file syscalls with random arguments never throw", () => {
     const k = new Kernel({ cpus: 1, disks: disks() });
     k.boot();

@@ -233,7 +233,7 @@ export class Vfs {
       return loc.mount.vol.lookup(loc.path);
     } catch (e) {
       const c = fsErrorCode(e);
-      return c === E.INVALID_ARG ? E.NOT_FOUND : c === E.BAD_FS && /not a directory|is not a directory/.test(String(e)) ? E.NOT_DIR : c;
+      return c === E.INVALID_ARG ? E.NOT_FOUND : c;
     }
   }
 
@@ -364,7 +364,7 @@ export class Vfs {
     return to;
   }
 
-  /** Entries of an open directory from its position ("." and ".." skipped), advancing past `take` of them. */
+  /** Every entry of an open directory ("." and ".." skipped); callers index them with the OpenFile position. Errors: -502, -508. */
   dirEntries(f: OpenFile): { name: string; ino: number; type: number; size: number }[] | number {
     if (!f.isDir) return E.NOT_DIR;
     try {
