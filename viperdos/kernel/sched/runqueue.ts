@@ -83,21 +83,23 @@ export class RunQueue {
 
   /** Removes `t` from whichever queue holds it. Returns false if it was not queued here. */
   dequeue(t: SchedTask): boolean {
-    for (const q of [this.deadline, ...this.rt, this.fair]) {
-      const i = q.indexOf(t);
-      if (i >= 0) {
-        q.splice(i, 1);
-        return true;
-      }
-    }
-    return false;
+    // Class order as in best(), without building the list of queues (this runs on every switch).
+    if (removeFrom(this.deadline, t)) return true;
+    for (const q of this.rt) if (removeFrom(q, t)) return true;
+    return removeFrom(this.fair, t);
   }
 
   /**
    * The queued task this CPU would run next, in class order, optionally
    * only among tasks `allowed` (used by stealing). Undefined when none.
    */
-  best(allowed: (t: SchedTask) => boolean = () => true): SchedTask | undefined {
+  best(allowed?: (t: SchedTask) => boolean): SchedTask | undefined {
+    if (allowed === undefined) {
+      // Every task allowed: the head of the first non-empty queue.
+      if (this.deadline.length > 0) return this.deadline[0];
+      for (const q of this.rt) if (q.length > 0) return q[0];
+      return this.fair[0];
+    }
     for (const q of [this.deadline, ...this.rt, this.fair]) {
       for (const t of q) if (allowed(t)) return t;
     }
@@ -144,4 +146,12 @@ function insertSorted<T>(q: T[], item: T, cmp: (a: T, b: T) => number): void {
   let i = q.length;
   while (i > 0 && cmp(q[i - 1], item) > 0) i--;
   q.splice(i, 0, item);
+}
+
+/** Removes `t` from `q` if present; returns whether it was. */
+function removeFrom(q: SchedTask[], t: SchedTask): boolean {
+  const i = q.indexOf(t);
+  if (i < 0) return false;
+  q.splice(i, 1);
+  return true;
 }
