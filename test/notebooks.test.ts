@@ -1,0 +1,120 @@
+// The course notebooks (notebooks/*.ipynb) executed by a real Jupyter client:
+// Debian's nbconvert (`python3 -m nbconvert --to notebook --execute`)
+// starting our kernel from a kernelspec installed into a temporary prefix
+// (JUPYTER_PATH points at its share/jupyter). Each must run with no error
+// output and show the MIME types its views promise: HTML trees and tables,
+// vega-lite charts with their SVG fallback.
+// Needs python3-nbconvert (scripts/jupyter-deps.sh installs Debian's Jupyter clients).
+
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { installKernelSpec } from "../kernel-bridge/install.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const DIST = join(ROOT, "build", "notebooks-test-dist");
+const PY = "/usr/bin/python3";
+const VL = "application/vnd.vegalite.v5+json";
+
+let work = "";
+
+beforeAll(() => {
+  const probe = spawnSync(PY, ["-m", "nbconvert", "--version"], { encoding: "utf8" });
+  if (probe.status !== 0) throw new Error(`Debian's nbconvert is missing; run scripts/jupyter-deps.sh\n${probe.stderr}`);
+  // The kernelspec runs compiled JavaScript: our own build directory (others' type errors do not stop tsc emitting).
+  spawnSync("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", DIST], { cwd: ROOT, encoding: "utf8", timeout: 150_000 });
+  if (!existsSync(join(DIST, "kernel-bridge", "main.js"))) throw new Error("tsc did not produce kernel-bridge/main.js");
+  work = mkdtempSync(join(tmpdir(), "vd-notebooks-"));
+  installKernelSpec({ kind: "prefix", dir: work }, join(DIST, "kernel-bridge", "main.js"));
+}, 180_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+}
+interface CodeCell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+}
+
+const joined = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join("") : (s ?? ""));
+
+/** Execute notebooks/`name` with nbconvert; returns its code cells with outputs and the wall ms it took. */
+function execute(name: string): { cells: { source: string; outputs: Output[] }[]; ms: number } {
+  const out = join(work, name);
+  const t0 = performance.now();
+  const r = spawnSync(
+    PY,
+    ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=viperdos", "--ExecutePreprocessor.timeout=60", "--output", out, join(ROOT, "notebooks", name)],
+    { env: { ...process.env, JUPYTER_PATH: join(work, "share", "jupyter") }, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" },
+  );
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`nbconvert ${name} failed (${r.status ?? r.signal}):\n${r.stderr.slice(-3000)}`);
+  const nb = JSON.parse(readFileSync(out, "utf8")) as { cells: CodeCell[] };
+  return { cells: nb.cells.filter((c) => c.cell_type === "code").map((c) => ({ source: joined(c.source), outputs: c.outputs ?? [] })), ms };
+}
+
+function outputsOf(cells: { source: string; outputs: Output[] }[], source: string): Output[] {
+  const c = cells.find((x) => x.source === source);
+  if (!c) throw new Error(`no cell ${source}`);
+  return c.outputs;
+}
+
+const rich = (os: Output[]) => os.filter((o) => o.output_type === "display_data" || o.output_type === "execute_result");
+const stdout = (os: Output[]) => os.filter((o) => o.output_type === "stream").map((o) => joined(o.text)).join("");
+
+function expectNoErrors(cells: { source: string; outputs: Output[] }[]): void {
+  const errors = cells.flatMap((c) => c.outputs.filter((o) => o.output_type === "error").map((o) => `${c.source}: ${o.ename}: ${o.evalue}`));
+  expect(errors).toEqual([]);
+}
+
+function expectChart(o: Output | undefined): void {
+  expect(o?.data && Object.keys(o.data)).toEqual(expect.arrayContaining(["text/plain", "text/html", VL, "image/svg+xml"]));
+  expect(joined(o!.data!["image/svg+xml"] as string | string[])).toMatch(/^<svg[\s\S]+<\/svg>/);
+}
+
+describe("notebooks executed by nbconvert", () => {
+  test("02-memory-and-page-tables: demand paging and COW visible through %pt", () => {
+    const { cells, ms } = execute("02-memory-and-page-tables.ipynb");
+    expectNoErrors(cells);
+    expect(ms).toBeLessThan(60_000);
+    // %pt's tree is a display_data; a cell's "%advance" line gives its execute_result.
+    const trees = cells.filter((c) => c.source.endsWith("%pt 1")).map((c) => c.outputs.filter((o) => o.output_type === "display_data"));
+    expect(trees.map((t) => t.length)).toEqual([1, 1, 1, 1]);
+    for (const [o] of trees) expect(joined(o.data?.["text/html"] as string)).toContain("<details");
+    const withCow = trees.map(([o]) => joined(o.data?.["text/plain"] as string));
+    expect(withCow[0]).not.toMatch(/ cow /);
+    expect(withCow[2]).toMatch(/ cow /);
+    expect(stdout(outputsOf(cells, "%run --for 50 cowdemo"))).toContain("cowdemo: heap of 8 pages");
+    expectChart(rich(outputsOf(cells, "%mem --chart"))[0]);
+    const tl = rich(outputsOf(cells, "%sched --timeline"))[0];
+    expectChart(tl);
+    expect(JSON.stringify(tl.data![VL])).toContain("virtual time (ms)");
+  }, 150_000);
+
+  test("04-capabilities-and-ipc: ipc runs, %caps shows the derivation tree, %bench ipc plots", () => {
+    const { cells, ms } = execute("04-capabilities-and-ipc.ipynb");
+    expectNoErrors(cells);
+    expect(ms).toBeLessThan(60_000);
+    expect(stdout(outputsOf(cells, "%run ipc"))).toContain("ipc: ok");
+    const caps = rich(outputsOf(cells, "%caps 3"))[0];
+    expect(joined(caps.data?.["text/html"] as string)).toMatch(/Derivation tree[\s\S]*<ul><li>[\s\S]*<ul><li>[\s\S]*<ul><li>/);
+    const bench = rich(outputsOf(cells, "%bench ipc --sizes 8,64,512,4096 --iters 100"));
+    expect(bench.map((o) => o.output_type)).toEqual(["execute_result"]);
+    expectChart(bench[0]);
+    const values = (bench[0].data![VL] as { data: { values: { size: number }[] } }).data.values;
+    expect(new Set(values.map((v) => v.size))).toEqual(new Set([8, 64, 512, 4096]));
+    expect(values).toHaveLength(400);
+  }, 150_000);
+});
