@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { echo "[setup] $*" >&2; }
+. scripts/apt-lib.sh
 
 # --- Debian packages: the guest toolchain and the reference CPU -------------
 need=()
@@ -13,14 +14,7 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v ld.lld >/dev/null 2>&1 || need+=(lld)
 command -v llvm-objdump >/dev/null 2>&1 || need+=(llvm)
 command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing Debian packages: ${need[*]}"
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q >/dev/null || true
-  $SUDO apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-fi
+apt_install ${need[@]+"${need[@]}"}
 
 # Debian's Jupyter clients (jupyter_client, nbclient, nbconvert) drive our
 # Jupyter kernel in the tests; installed only when missing.
