@@ -55,6 +55,12 @@ export class Volume {
   private bitmap: Uint8Array;
   private bitmapDirty = false;
   private readonly now: () => number;
+  /**
+   * When set, allocBlock() only takes blocks this accepts (the kernel's
+   * journal writer: blocks freed in the open transaction are not reused
+   * until it commits, so their old contents stay valid on disk).
+   */
+  allocFilter: ((b: number) => boolean) | undefined;
 
   private constructor(readonly dev: BlockDevice, sb: Superblock, from: "primary" | "backup", opts: OpenOptions) {
     this.sb = sb;
@@ -125,7 +131,7 @@ export class Volume {
   allocBlock(): number {
     const end = Math.min(journalStartOf(this.sb), this.sb.totalBlocks - 1);
     for (let b = this.sb.dataStart; b < end; b++) {
-      if (!this.isUsed(b)) {
+      if (!this.isUsed(b) && (!this.allocFilter || this.allocFilter(b))) {
         this.setUsed(b, true);
         this.sb.freeBlocks--;
         this.dev.writeBlock(b, new Uint8Array(BLOCK_SIZE));
@@ -465,6 +471,12 @@ export class Volume {
       this.writeInode(src.dir, this.adjustLinks(src.dir, -1));
       this.writeInode(dst.dir, this.adjustLinks(dst.dir, +1));
     }
+  }
+
+  /** Re-read the free-block bitmap from the device (after a rolled-back transaction). Errors: I/O (FsError). */
+  reloadBitmap(): void {
+    for (let i = 0; i < this.sb.bitmapBlocks; i++) this.bitmap.set(this.dev.readBlock(this.sb.bitmapStart + i), i * BLOCK_SIZE);
+    this.bitmapDirty = false;
   }
 
   /** Write the bitmap and the superblock (with CRC) plus its backup copy. */

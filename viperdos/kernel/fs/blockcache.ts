@@ -42,9 +42,15 @@ export class BlockCache implements BlockDevice {
   /** Insertion order of a Map is the LRU order: a hit re-inserts at the end. */
   private readonly blocks = new Map<number, Entry>();
   private stats = { hits: 0, misses: 0, evictions: 0, writebacks: 0 };
+  /**
+   * While true, dirty blocks are never written back by eviction (they may
+   * exceed the capacity): the journal writer (journal-writer.ts) decides
+   * when and where they reach the disk.
+   */
+  holdDirty = false;
 
   /** A cache of at most `capacity` blocks (pinned blocks may exceed it) over `driver`. */
-  constructor(private readonly driver: BlockDriver, readonly capacity = 256) {
+  constructor(readonly driver: BlockDriver, readonly capacity = 256) {
     this.blockCount = driver.blockCount;
   }
 
@@ -75,7 +81,7 @@ export class BlockCache implements BlockDevice {
     if (this.blocks.size <= this.capacity) return;
     for (const [n, e] of this.blocks) {
       if (this.blocks.size <= this.capacity) break;
-      if (e.pins > 0) continue;
+      if (e.pins > 0 || (e.dirty && this.holdDirty)) continue;
       if (e.dirty) this.writeBack(n, e);
       this.blocks.delete(n);
       this.stats.evictions++;
@@ -133,6 +139,28 @@ export class BlockCache implements BlockDevice {
     }
     const r = this.driver.flush();
     if (r < 0) throw new FsError(`I/O error flushing the disk (${r})`);
+  }
+
+  /** The dirty blocks (number -> a copy of the data), ascending. For the journal writer. */
+  dirtyBlocks(): Map<number, Uint8Array> {
+    const out = new Map<number, Uint8Array>();
+    for (const n of [...this.blocks.keys()].sort((a, b) => a - b)) {
+      const e = this.blocks.get(n)!;
+      if (e.dirty) out.set(n, e.data.slice());
+    }
+    return out;
+  }
+
+  /** Mark block `n` clean (the caller wrote it to the disk itself). No effect if not cached. */
+  markClean(n: number): void {
+    const e = this.blocks.get(n);
+    if (e) e.dirty = false;
+    this.evict();
+  }
+
+  /** Drop every dirty block unwritten (a rolled-back transaction): later reads see the disk again. */
+  discardDirty(): void {
+    for (const [n, e] of [...this.blocks]) if (e.dirty) this.blocks.delete(n);
   }
 
   /** Dirty blocks waiting for write-back. */

@@ -14,10 +14,11 @@
 // T: /t and CERTS: /certs of the user disk. SYS:, D0: and D1: cannot be
 // removed or replaced (-6).
 //
-// Consistency (decision): every call that changes a volume ends with the
-// volume's sync() and the cache's flush(), so a volume on disk is whole
-// between syscalls (fsck-clean at any exit of the machine). The journal is
-// not used yet. File writes rewrite the whole file through Volume.writeFile
+// Consistency (decision): every call that changes a volume is one journal
+// transaction (journal-writer.ts): durable and whole when the call returns,
+// and a crash at any point leaves the old or the new tree after the mount's
+// replay. Volumes without a journal (upstream mkfs images) fall back to the
+// volume's sync() and the cache's flush() after each call. File writes rewrite the whole file through Volume.writeFile
 // (simple and correct; O(file size) per write).
 //
 // A process's descriptors 0-2 are the console (syscall/dispatch.ts); file
@@ -31,6 +32,7 @@ import { KernelObject, type IdSource } from "../cap/objects.js";
 import { E } from "../errors.js";
 import type { Process } from "../proc/process.js";
 import type { BlockCache } from "./blockcache.js";
+import { JournalWriter } from "./journal-writer.js";
 
 /** First descriptor number for files (0-2 are the console). */
 export const FIRST_FILE_FD = 3;
@@ -47,6 +49,8 @@ export interface Mount {
   readonly name: string;
   readonly vol: Volume;
   readonly cache: BlockCache;
+  /** Transactions for changes; undefined on a volume without a journal. */
+  readonly journal?: JournalWriter;
 }
 
 /** A directory or file on a mount: `path` is absolute within the volume ("/" the root). */
@@ -118,7 +122,7 @@ function normalise(base: string, rel: string): string {
 }
 
 export interface VfsSnapshot {
-  mounts: { name: string; label: string; totalBlocks: number; freeBlocks: number; cache: ReturnType<BlockCache["snapshot"]> }[];
+  mounts: { name: string; label: string; totalBlocks: number; freeBlocks: number; cache: ReturnType<BlockCache["snapshot"]>; journal: ReturnType<JournalWriter["snapshot"]> | null }[];
   assigns: { name: string; volume: string; path: string }[];
   processes: { pid: number; cwd: string; fds: { fd: number; path: string; pos: number; flags: number }[] }[];
 }
@@ -149,7 +153,13 @@ export class Vfs {
       const c = fsErrorCode(e);
       return c === E.IO ? c : E.BAD_FS;
     }
-    const m: Mount = { name, vol, cache };
+    let journal: JournalWriter | undefined;
+    try {
+      journal = new JournalWriter(vol, cache);
+    } catch {
+      journal = undefined; // no journal (upstream image): write in place
+    }
+    const m: Mount = { name, vol, cache, journal };
     this.mounts.set(name, m);
     this.assigns.set(name, { mount: m, path: "/" });
     if (name === "SYS") this.assigns.set("D0", { mount: m, path: "/" });
@@ -242,9 +252,13 @@ export class Vfs {
     return `${loc.mount.name}:${loc.path.slice(1)}`;
   }
 
-  /** Run a volume change, then sync the volume and flush its cache. Returns 0 or an error code. */
+  /** Run a volume change as one transaction (else sync the volume and flush its cache). Returns 0 or an error code. */
   private change(m: Mount, f: () => void): number {
     try {
+      if (m.journal) {
+        m.journal.run(f);
+        return 0;
+      }
       f();
       m.vol.sync();
       m.cache.flush();
@@ -524,7 +538,7 @@ export class Vfs {
   snapshot(): VfsSnapshot {
     return {
       mounts: [...this.mounts.values()].map((m) => ({
-        name: m.name, label: m.vol.sb.label, totalBlocks: m.vol.sb.totalBlocks, freeBlocks: m.vol.sb.freeBlocks, cache: m.cache.snapshot(),
+        name: m.name, label: m.vol.sb.label, totalBlocks: m.vol.sb.totalBlocks, freeBlocks: m.vol.sb.freeBlocks, cache: m.cache.snapshot(), journal: m.journal?.snapshot() ?? null,
       })),
       assigns: [...this.assigns].map(([name, l]) => ({ name, volume: l.mount.name, path: l.path })).sort((a, b) => a.name.localeCompare(b.name)),
       processes: [...this.known].map((p) => {
