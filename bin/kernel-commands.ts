@@ -6,6 +6,8 @@ import { basename } from "node:path";
 import { Kernel } from "../viperdos/kernel/kernel.js";
 import { runProgram } from "../viperdos/kernel/boot.js";
 import { parseElf } from "../viperdos/kernel/mm/elf.js";
+import type { Process } from "../viperdos/kernel/proc/process.js";
+import { buildBootImages } from "../viperdos/tools/images.js";
 
 export interface KernelCommand {
   name: string;
@@ -68,13 +70,18 @@ function parseMachineArgs(args: string[]): MachineArgs | string {
 
 export const bootCommand: KernelCommand = {
   name: "boot",
-  summary: "boot ViperDOS on the emulated machine and print the boot log",
+  summary: "boot ViperDOS to the vinit shell on the serial console",
   usage: [
     "usage: viperdos boot [--cpus N] [--mem MIB] [--seed S]",
     "",
-    "Builds the virt machine, starts the kernel and prints its boot log on the",
-    "serial console (stdout). Until the file system and the shell exist there",
-    "is no init program, so the machine powers off after booting.",
+    "Boots the virt machine with build/images/sys.img (SYS:, D0:) and",
+    "user.img (D1:, C: S: L: T: CERTS:), built by build-guest, and runs",
+    "SYS:vinit.sys, the shell, as process 1 on the serial console.",
+    "In a terminal, keys go to the guest raw (Ctrl+C too); Ctrl+A X quits.",
+    "With piped input the bytes are typed into the console; when they are",
+    "used up and the shell waits for more, the machine powers off (exit 0):",
+    "  printf 'Version\\nDir C:\\n' | viperdos boot",
+    "EndShell in the shell also powers off.",
     "",
     ...MACHINE_OPTIONS,
   ].join("\n"),
@@ -84,13 +91,103 @@ export const bootCommand: KernelCommand = {
       out(2, `boot: ${typeof m === "string" ? m : "unexpected arguments"}\n${this.usage}\n`);
       return 2;
     }
-    const k = new Kernel({ cpus: m.cpus, ramMiB: m.ramMiB, seed: m.seed, onConsole: (b) => out(1, b) });
+    let images: { sys: string; user: string };
+    try {
+      images = buildBootImages();
+    } catch (e) {
+      out(2, `boot: cannot build the boot disks: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
+    const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    // A raw terminal does not turn \n into \r\n; the console's output does it here.
+    const write = tty ? (b: Uint8Array) => out(1, Buffer.from(b).toString("latin1").replace(/\n/g, "\r\n")) : (b: Uint8Array) => out(1, b);
+    const k = new Kernel({ cpus: m.cpus, ramMiB: m.ramMiB, seed: m.seed, onConsole: write, disks: { sys: images.sys, user: images.user } });
     k.boot();
-    k.runUntil(10_000_000); // 10 ms of virtual time: every CPU takes its first ticks
-    k.log("no init program yet (the shell arrives with the file system); powering off");
+    const shell = k.spawnPath("SYS:vinit.sys", "", undefined, "vinit");
+    if (typeof shell === "number") {
+      out(2, `boot: cannot start SYS:vinit.sys (error ${shell})\n`);
+      return 2;
+    }
+    let ended = false;
+    k.onProcessExit = (p) => {
+      if (p === shell) ended = true;
+    };
+    const session = new ConsoleSession(k, shell, () => ended);
+    if (!tty) {
+      // Piped input: type it all, run until the shell ends or waits for input that will never come.
+      let input: Uint8Array;
+      try {
+        input = new Uint8Array(readFileSync(0));
+      } catch {
+        input = new Uint8Array(0);
+      }
+      k.typeInput(input);
+      session.runToWait();
+      if (!ended) {
+        out(1, "\n"); // the last prompt has no newline
+        k.log("input exhausted; powering off");
+      }
+      return 0;
+    }
+    runInteractive(k, session);
     return 0;
   },
 };
+
+/**
+ * The shell's process on a kernel, run in slices between host input events.
+ * waitingForInput(): every CPU idle, no console input pending and the shell
+ * blocked reading the console — nothing can happen until a key arrives.
+ */
+export class ConsoleSession {
+  constructor(private readonly k: Kernel, private readonly shell: Process, private readonly ended: () => boolean) {}
+
+  waitingForInput(): boolean {
+    const k = this.k;
+    if (k.machine.uart.pendingInput > 0 || k.console.input.length > 0) return false;
+    for (let i = 0; i < k.machine.cpus.length; i++) if (k.machine.isOnline(i) && !k.machine.isIdle(i)) return false;
+    return this.shell.tasks.some((t) => t.state === "blocked" && t.wait?.kind === "console");
+  }
+
+  /** Run until the shell ends or waits for console input. Returns true when the shell ended. */
+  runToWait(): boolean {
+    while (!this.ended() && !this.waitingForInput()) {
+      this.k.runUntil(this.k.machine.now() + 1e9, () => this.ended() || this.waitingForInput());
+    }
+    return this.ended();
+  }
+}
+
+/** Raw terminal: keys to the guest, Ctrl+A X quits (Ctrl+A Ctrl+A sends one Ctrl+A). */
+function runInteractive(k: Kernel, session: ConsoleSession): void {
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  const finish = (why: string): void => {
+    stdin.setRawMode(false);
+    stdin.pause();
+    out(1, `\r\n[viperdos: ${why}]\r\n`);
+    process.exitCode = 0;
+  };
+  if (session.runToWait()) return finish("shell ended, powered off");
+  let ctrlA = false;
+  stdin.on("data", (chunk: Buffer) => {
+    const keys: number[] = [];
+    for (const b of chunk) {
+      if (ctrlA) {
+        ctrlA = false;
+        if (b === 0x78 || b === 0x58) return finish("quit (Ctrl+A X), powered off");
+        keys.push(b === 0x01 ? 0x01 : b);
+        continue;
+      }
+      if (b === 0x01) ctrlA = true;
+      else keys.push(b);
+    }
+    if (keys.length === 0) return;
+    k.typeInput(Uint8Array.from(keys));
+    if (session.runToWait()) finish("shell ended, powered off");
+  });
+  stdin.resume();
+}
 
 export const runCommand: KernelCommand = {
   name: "run",

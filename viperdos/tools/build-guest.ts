@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildBootImages } from "./images.js";
 
 export type OptLevel = "-O0" | "-O1" | "-O2" | "-O3" | "-Os";
 
@@ -244,6 +245,9 @@ function main(): void {
       const path = buildGuest(b);
       console.error(`[build-guest] ${relative(ROOT, path)}`);
     }
+    // The boot disks of `viperdos boot` (vinit and the C: programs; tools/images.ts).
+    const images = buildBootImages();
+    console.error(`[build-guest] ${relative(ROOT, images.sys)}, ${relative(ROOT, images.user)}${images.cached ? " (cached)" : ""}`);
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));
     process.exit(1);

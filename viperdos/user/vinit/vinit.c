@@ -1,0 +1,521 @@
+/* vinit: the ViperDOS shell on the serial console (VIPERDOS.md "Shell (vinit)
+ * and user experience"). Process 1 of a `bin/viperdos boot` machine.
+ *
+ * - Prompt `<cwd>> ` (e.g. `SYS:> `); lines read from fd 0 (console), echoed
+ *   by the shell itself (the console has no line discipline); Backspace/DEL
+ *   erase, Ctrl+U kills the line, ESC sequences (arrows) are ignored for now.
+ * - Built-in commands, case-insensitive (see `Help`); anything else is a
+ *   program: the current directory, then C:<name>, then C:<name>.prg; the child
+ *   gets `PWD=<cwd>;<args>` through GET_ARGS and its exit status becomes the
+ *   return code.
+ * - Return codes OK 0, WARN 5, ERROR 10, FAIL 20; `Why` prints the message of
+ *   the last failure.
+ * - S:startup runs first when present (one command per line, # comments).
+ * - EndShell exits vinit; the kernel run ends with it. */
+#include <stdio.h>
+#include <string.h>
+#include <viperdos/syscall.h>
+
+#define RC_OK 0
+#define RC_WARN 5
+#define RC_ERROR 10
+#define RC_FAIL 20
+
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_CREAT 0x40
+#define O_TRUNC 0x200
+
+#define LINE_MAX_LEN 512
+#define MAX_ARGS 32
+#define HISTORY_MAX 32
+
+/* Layouts from viperdos/kernel/syscall/fs.ts. */
+struct vd_stat { u64 ino; u32 mode; u32 links; u64 size; u64 blocks; u64 atime; u64 mtime; u64 ctime; };
+struct vd_assign_info { char name[32]; char target[224]; };
+/* From viperdos/kernel/syscall/dispatch.ts (TASK_LIST). */
+struct vd_task_info { u32 tid; u32 pid; u32 state; i32 cpu; u32 priority; u32 affinity; u64 runtime_ns; u64 switches; char name[32]; };
+
+static int last_rc;
+static char last_why[160] = "no command has failed yet";
+static char history[HISTORY_MAX][LINE_MAX_LEN];
+static int history_len;
+static int running = 1;
+
+/* Record a failure for `Why` and print it; returns `rc`. */
+static int fail(int rc, const char *what, long code)
+{
+    if (code < 0) snprintf(last_why, sizeof last_why, "%s: %s (error %ld)", what, vd_error_message(code), code);
+    else snprintf(last_why, sizeof last_why, "%s", what);
+    printf("%s\n", last_why);
+    return rc;
+}
+
+static void cwd(char *buf, usize len)
+{
+    if (vd_getcwd(buf, len).status != 0) snprintf(buf, len, "?");
+}
+
+static int ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a, y = *b;
+        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
+        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
+        if (x != y) return 0;
+    }
+    return *a == *b;
+}
+
+/* Split `line` in place at blanks; "double quotes" group words. Returns argc. */
+static int split(char *line, char **argv)
+{
+    int argc = 0;
+    char *p = line;
+    while (*p && argc < MAX_ARGS) {
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p) break;
+        if (*p == '"') {
+            argv[argc++] = ++p;
+            while (*p && *p != '"') p++;
+        } else {
+            argv[argc++] = p;
+            while (*p && *p != ' ' && *p != '\t') p++;
+        }
+        if (*p) *p++ = 0;
+    }
+    return argc;
+}
+
+/* Join `base` (a directory, maybe ending in ':' or '/') and `name`. */
+static void join(char *out, usize len, const char *base, const char *name)
+{
+    usize n = strlen(base);
+    if (n == 0 || base[n - 1] == ':' || base[n - 1] == '/') snprintf(out, len, "%s%s", base, name);
+    else snprintf(out, len, "%s/%s", base, name);
+}
+
+/* --- file commands -------------------------------------------------------------------------- */
+
+static int list_dir(const char *path, int sizes)
+{
+    vd_ret o = vd_open(path, O_RDONLY);
+    if (o.status != 0) return fail(RC_ERROR, path, o.status);
+    int fd = (int)o.r1, files = 0, dirs = 0;
+    char buf[1024];
+    for (;;) {
+        vd_ret r = vd_readdir(fd, buf, sizeof buf);
+        if (r.status == VERR_NOT_DIR) {
+            vd_close(fd);
+            return fail(RC_ERROR, path, r.status);
+        }
+        if (r.status != 0 || r.r1 == 0) break;
+        for (long at = 0; at < (long)r.r1;) {
+            u16 reclen = *(u16 *)(buf + at + 8);
+            u8 type = (u8)buf[at + 10];
+            const char *name = buf + at + 12;
+            if (type == 2) {
+                dirs++;
+                printf("  %-28s <dir>\n", name);
+            } else {
+                files++;
+                if (sizes) {
+                    char full[LINE_MAX_LEN];
+                    struct vd_stat st;
+                    join(full, sizeof full, path, name);
+                    u64 size = vd_stat(full, &st).status == 0 ? st.size : 0;
+                    printf("  %-28s %8lu\n", name, (unsigned long)size);
+                } else printf("  %s\n", name);
+            }
+            at += reclen;
+        }
+    }
+    vd_close(fd);
+    printf("%d file%s, %d director%s\n", files, files == 1 ? "" : "s", dirs, dirs == 1 ? "y" : "ies");
+    return RC_OK;
+}
+
+static int cmd_type(int argc, char **argv)
+{
+    if (argc < 2) return fail(RC_ERROR, "Type: missing file name", 0);
+    vd_ret o = vd_open(argv[1], O_RDONLY);
+    if (o.status != 0) return fail(RC_ERROR, argv[1], o.status);
+    char buf[1024];
+    int last = '\n';
+    for (;;) {
+        vd_ret r = vd_read((int)o.r1, buf, sizeof buf);
+        if (r.status != 0) {
+            vd_close((int)o.r1);
+            return fail(RC_ERROR, argv[1], r.status);
+        }
+        if (r.r1 == 0) break;
+        fwrite(buf, 1, (size_t)r.r1, stdout);
+        last = buf[r.r1 - 1];
+    }
+    if (last != '\n') putchar('\n');
+    vd_close((int)o.r1);
+    return RC_OK;
+}
+
+static int cmd_copy(int argc, char **argv)
+{
+    if (argc < 3) return fail(RC_ERROR, "Copy: usage Copy FROM TO", 0);
+    vd_ret in = vd_open(argv[1], O_RDONLY);
+    if (in.status != 0) return fail(RC_ERROR, argv[1], in.status);
+    char target[LINE_MAX_LEN];
+    struct vd_stat st;
+    snprintf(target, sizeof target, "%s", argv[2]);
+    if (vd_stat(argv[2], &st).status == 0 && (st.mode & 0xf000) == 0x4000) {
+        const char *base = strrchr(argv[1], '/');
+        if (!base) base = strrchr(argv[1], ':');
+        join(target, sizeof target, argv[2], base ? base + 1 : argv[1]);
+    }
+    vd_ret out = vd_open(target, O_WRONLY | O_CREAT | O_TRUNC);
+    if (out.status != 0) {
+        vd_close((int)in.r1);
+        return fail(RC_ERROR, target, out.status);
+    }
+    char buf[4096];
+    int rc = RC_OK;
+    for (;;) {
+        vd_ret r = vd_read((int)in.r1, buf, sizeof buf);
+        if (r.status != 0) { rc = fail(RC_ERROR, argv[1], r.status); break; }
+        if (r.r1 == 0) break;
+        vd_ret w = vd_write((int)out.r1, buf, (usize)r.r1);
+        if (w.status != 0) { rc = fail(RC_ERROR, target, w.status); break; }
+    }
+    vd_close((int)in.r1);
+    vd_close((int)out.r1);
+    return rc;
+}
+
+static int cmd_delete(int argc, char **argv)
+{
+    if (argc < 2) return fail(RC_ERROR, "Delete: missing name", 0);
+    for (int i = 1; i < argc; i++) {
+        vd_ret r = vd_unlink(argv[i]);
+        if (r.status == VERR_IS_DIR) r = vd_rmdir(argv[i]);
+        if (r.status != 0) return fail(RC_ERROR, argv[i], r.status);
+    }
+    return RC_OK;
+}
+
+static int cmd_makedir(int argc, char **argv)
+{
+    if (argc < 2) return fail(RC_ERROR, "MakeDir: missing name", 0);
+    for (int i = 1; i < argc; i++) {
+        vd_ret r = vd_mkdir(argv[i]);
+        if (r.status != 0) return fail(RC_ERROR, argv[i], r.status);
+    }
+    return RC_OK;
+}
+
+static int cmd_rename(int argc, char **argv)
+{
+    if (argc < 3) return fail(RC_ERROR, "Rename: usage Rename FROM TO", 0);
+    vd_ret r = vd_rename(argv[1], argv[2]);
+    return r.status != 0 ? fail(RC_ERROR, argv[1], r.status) : RC_OK;
+}
+
+static int cmd_cd(int argc, char **argv)
+{
+    if (argc < 2) {
+        char buf[LINE_MAX_LEN];
+        cwd(buf, sizeof buf);
+        printf("%s\n", buf);
+        return RC_OK;
+    }
+    vd_ret r = vd_chdir(argv[1]);
+    return r.status != 0 ? fail(RC_ERROR, argv[1], r.status) : RC_OK;
+}
+
+static int cmd_assign(int argc, char **argv)
+{
+    if (argc >= 3) {
+        char name[32];
+        snprintf(name, sizeof name, "%s", argv[1]);
+        usize n = strlen(name);
+        if (n > 0 && name[n - 1] == ':') name[n - 1] = 0;
+        vd_ret h = vd_assign_resolve(argv[2], O_RDONLY);
+        if (h.status != 0) return fail(RC_ERROR, argv[2], h.status);
+        vd_ret r = vd_assign_set(name, (u32)h.r1, 0);
+        vd_fs_close((u32)h.r1);
+        return r.status != 0 ? fail(RC_ERROR, argv[1], r.status) : RC_OK;
+    }
+    if (argc == 2) {
+        char name[32];
+        snprintf(name, sizeof name, "%s", argv[1]);
+        usize n = strlen(name);
+        if (n > 0 && name[n - 1] == ':') name[n - 1] = 0;
+        vd_ret r = vd_assign_remove(name);
+        return r.status != 0 ? fail(RC_ERROR, argv[1], r.status) : RC_OK;
+    }
+    static struct vd_assign_info infos[32];
+    vd_ret l = vd_assign_list(infos, 32);
+    if (l.status != 0) return fail(RC_ERROR, "Assign", l.status);
+    for (long i = 0; i < l.r1; i++) printf("  %-10s %s\n", infos[i].name, infos[i].target);
+    return RC_OK;
+}
+
+/* --- system commands ------------------------------------------------------------------------ */
+
+static int cmd_version(void)
+{
+    char u[5 * 65];
+    if (vd_uname(u).status != 0) return fail(RC_ERROR, "Version", VERR_UNKNOWN);
+    printf("%s %s (%s), %s\n", u, u + 2 * 65, u + 4 * 65, u + 3 * 65);
+    printf("vinit shell 0.1\n");
+    return RC_OK;
+}
+
+static int cmd_uptime(void)
+{
+    long ms = vd_uptime().r1;
+    printf("up %ld.%03ld s\n", ms / 1000, ms % 1000);
+    return RC_OK;
+}
+
+static int cmd_avail(void)
+{
+    vd_ret m = vd_mem_info(0);
+    if (m.status != 0) return fail(RC_ERROR, "Avail", m.status);
+    printf("Memory: total %ld KiB, free %ld KiB, used %ld KiB\n", m.r1 / 1024, m.r2 / 1024, m.r3 / 1024);
+    return RC_OK;
+}
+
+static int cmd_status(void)
+{
+    static struct vd_task_info tasks[64];
+    static const char *states[] = { "ready", "running", "blocked", "exited" };
+    vd_ret r = vd_task_list(tasks, 64);
+    if (r.status != 0) return fail(RC_ERROR, "Status", r.status);
+    printf("  %5s %5s %-8s %4s %-20s\n", "PID", "TID", "STATE", "PRI", "NAME");
+    for (long i = 0; i < r.r1; i++)
+        printf("  %5u %5u %-8s %4u %-20s\n", tasks[i].pid, tasks[i].tid, tasks[i].state < 4 ? states[tasks[i].state] : "?", tasks[i].priority, tasks[i].name);
+    return RC_OK;
+}
+
+/* Civil date from days since 1970-01-01 (Howard Hinnant's public-domain algorithm). */
+static void civil(long days, long *y, int *m, int *d)
+{
+    days += 719468;
+    long era = (days >= 0 ? days : days - 146096) / 146097;
+    long doe = days - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int cmd_date(int time_only)
+{
+    vd_ret r = vd_rtc_read();
+    if (r.status != 0) return fail(RC_ERROR, "Date", r.status);
+    long s = r.r1, y;
+    int m, d;
+    civil(s / 86400, &y, &m, &d);
+    long t = s % 86400;
+    if (time_only) printf("%02ld:%02ld:%02ld\n", t / 3600, t / 60 % 60, t % 60);
+    else printf("%04ld-%02d-%02d %02ld:%02ld:%02ld UTC\n", y, m, d, t / 3600, t / 60 % 60, t % 60);
+    return RC_OK;
+}
+
+static int cmd_help(void)
+{
+    printf("Built-in commands (case-insensitive):\n"
+           "  Dir [path]           list a directory      List [path]    ... with sizes\n"
+           "  Type file            print a file          Copy from to   copy a file\n"
+           "  Delete name...       delete files/dirs     MakeDir name   make a directory\n"
+           "  Rename from to       rename or move        cd [path]      change directory\n"
+           "  pwd / cwd            current directory     Path           command search path\n"
+           "  Assign [NAME: [dir]] list/set/remove       Run prog args  run a program\n"
+           "  Version Uptime Avail Status Caps Date Time Echo Cls History Why Help EndShell\n"
+           "Other words run programs from the current directory, C:name or C:name.prg.\n"
+           "Return codes: OK 0, WARN 5, ERROR 10, FAIL 20.\n");
+    return RC_OK;
+}
+
+/* --- programs ------------------------------------------------------------------------------- */
+
+static int is_file(const char *path)
+{
+    struct vd_stat st;
+    return vd_stat(path, &st).status == 0 && (st.mode & 0xf000) == 0x8000;
+}
+
+/* Run program `argv[0]` with the rest as its arguments; the exit status is the return code. */
+static int run_program(int argc, char **argv)
+{
+    char path[LINE_MAX_LEN], args[LINE_MAX_LEN], dir[LINE_MAX_LEN];
+    const char *name = argv[0];
+    int has_prefix = strchr(name, ':') != 0 || strchr(name, '/') != 0;
+    if (is_file(name)) snprintf(path, sizeof path, "%s", name);
+    else if (!has_prefix && (snprintf(path, sizeof path, "C:%s", name), is_file(path))) {
+    } else if (!has_prefix && (snprintf(path, sizeof path, "C:%s.prg", name), is_file(path))) {
+    } else {
+        snprintf(last_why, sizeof last_why, "%s: unknown command (not built in, not in the current directory or C:)", name);
+        printf("%s\n", last_why);
+        return RC_FAIL;
+    }
+    cwd(dir, sizeof dir);
+    usize at = (usize)snprintf(args, sizeof args, "PWD=%s;", dir);
+    for (int i = 1; i < argc && at < sizeof args; i++)
+        at += (usize)snprintf(args + at, sizeof args - at, i > 1 ? " %s" : "%s", argv[i]);
+    const char *base = strrchr(path, '/');
+    if (!base) base = strrchr(path, ':');
+    base = base ? base + 1 : path;
+    char pname[32];
+    snprintf(pname, sizeof pname, "%s", base);
+    char *dot = strrchr(pname, '.');
+    if (dot && dot != pname) *dot = 0;
+    fflush(stdout);
+    vd_ret sp = vd_task_spawn(path, pname, args);
+    if (sp.status != 0) return fail(RC_FAIL, path, sp.status);
+    i32 status = 0;
+    vd_ret w = vd_waitpid(sp.r1, &status, 0);
+    if (w.status != 0) return fail(RC_FAIL, "Run: wait", w.status);
+    if (status < 0) {
+        snprintf(last_why, sizeof last_why, "%s was killed (status %d)", pname, (int)status);
+        return RC_FAIL;
+    }
+    if (status != 0) snprintf(last_why, sizeof last_why, "%s returned %d", pname, (int)status);
+    return status;
+}
+
+/* --- the command loop ----------------------------------------------------------------------- */
+
+static int execute(char *line)
+{
+    char *argv[MAX_ARGS];
+    int argc = split(line, argv);
+    if (argc == 0 || argv[0][0] == '#') return last_rc;
+    const char *c = argv[0];
+    if (ieq(c, "Echo")) {
+        for (int i = 1; i < argc; i++) printf(i > 1 ? " %s" : "%s", argv[i]);
+        putchar('\n');
+        return RC_OK;
+    }
+    if (ieq(c, "Dir")) return list_dir(argc > 1 ? argv[1] : "", 0);
+    if (ieq(c, "List")) return list_dir(argc > 1 ? argv[1] : "", 1);
+    if (ieq(c, "Type")) return cmd_type(argc, argv);
+    if (ieq(c, "Copy")) return cmd_copy(argc, argv);
+    if (ieq(c, "Delete")) return cmd_delete(argc, argv);
+    if (ieq(c, "MakeDir")) return cmd_makedir(argc, argv);
+    if (ieq(c, "Rename")) return cmd_rename(argc, argv);
+    if (ieq(c, "cd") || ieq(c, "chdir")) return cmd_cd(argc, argv);
+    if (ieq(c, "pwd") || ieq(c, "cwd")) return cmd_cd(1, argv);
+    if (ieq(c, "Path")) { printf("  current directory\n  C:\n"); return RC_OK; }
+    if (ieq(c, "Assign")) return cmd_assign(argc, argv);
+    if (ieq(c, "Run")) {
+        if (argc < 2) return fail(RC_ERROR, "Run: missing program name", 0);
+        return run_program(argc - 1, argv + 1);
+    }
+    if (ieq(c, "Version")) return cmd_version();
+    if (ieq(c, "Uptime")) return cmd_uptime();
+    if (ieq(c, "Avail")) return cmd_avail();
+    if (ieq(c, "Status")) return cmd_status();
+    if (ieq(c, "Caps")) {
+        vd_ret r = vd_cap_list(0, 0);
+        if (r.status != 0) return fail(RC_ERROR, "Caps", r.status);
+        printf("vinit holds %ld handle%s\n", r.r1, r.r1 == 1 ? "" : "s");
+        return RC_OK;
+    }
+    if (ieq(c, "Date")) return cmd_date(0);
+    if (ieq(c, "Time")) return cmd_date(1);
+    if (ieq(c, "Cls")) { printf("\033[2J\033[H"); return RC_OK; }
+    if (ieq(c, "History")) {
+        for (int i = 0; i < history_len; i++) printf("  %3d  %s\n", i + 1, history[i]);
+        return RC_OK;
+    }
+    if (ieq(c, "Why")) { printf("%s\n", last_why); return RC_OK; }
+    if (ieq(c, "Help")) return cmd_help();
+    if (ieq(c, "Fetch") || ieq(c, "ssh") || ieq(c, "Servers"))
+        return fail(RC_WARN, "not available yet: networking and servers are still to come", 0);
+    if (ieq(c, "EndShell")) { running = 0; return RC_OK; }
+    return run_program(argc, argv);
+}
+
+static void remember(const char *line)
+{
+    if (!line[0]) return;
+    if (history_len == HISTORY_MAX) {
+        memmove(history[0], history[1], sizeof history[0] * (HISTORY_MAX - 1));
+        history_len--;
+    }
+    snprintf(history[history_len++], LINE_MAX_LEN, "%s", line);
+}
+
+/* Read one line from the console with echo; returns 0 at end of input (read error). */
+static int read_line(char *buf, int len)
+{
+    int n = 0, esc = 0;
+    for (;;) {
+        char ch;
+        fflush(stdout);
+        vd_ret r = vd_read(0, &ch, 1);
+        if (r.status != 0 || r.r1 != 1) return 0;
+        if (esc) { /* skip an ESC [ ... final-byte sequence (arrows etc.) */
+            if (esc == 1 && ch == '[') { esc = 2; continue; }
+            if (esc == 2 && ((ch >= '0' && ch <= '9') || ch == ';')) continue;
+            esc = 0;
+            continue;
+        }
+        if (ch == '\r' || ch == '\n') {
+            putchar('\n');
+            buf[n] = 0;
+            return 1;
+        }
+        if (ch == 27) { esc = 1; continue; }
+        if (ch == 8 || ch == 127) {
+            if (n > 0) { n--; printf("\b \b"); }
+            continue;
+        }
+        if (ch == 21) { /* Ctrl+U */
+            while (n > 0) { n--; printf("\b \b"); }
+            continue;
+        }
+        if (ch == 3) { /* Ctrl+C: drop the line */
+            printf("^C\n");
+            buf[0] = 0;
+            return 1;
+        }
+        if ((unsigned char)ch < 32 || n >= len - 1) continue;
+        buf[n++] = ch;
+        putchar(ch);
+    }
+}
+
+static void run_startup(void)
+{
+    vd_ret o = vd_open("S:startup", O_RDONLY);
+    if (o.status != 0) return;
+    static char text[4096];
+    vd_ret r = vd_read((int)o.r1, text, sizeof text - 1);
+    vd_close((int)o.r1);
+    if (r.status != 0) return;
+    text[r.r1] = 0;
+    for (char *p = text; *p && running;) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = 0;
+        last_rc = execute(p);
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+}
+
+int main(void)
+{
+    char line[LINE_MAX_LEN], dir[LINE_MAX_LEN];
+    run_startup();
+    while (running) {
+        cwd(dir, sizeof dir);
+        printf("%s> ", dir);
+        if (!read_line(line, sizeof line)) break;
+        remember(line);
+        last_rc = execute(line);
+        if (last_rc != RC_OK && running) printf("[rc %d]\n", last_rc);
+    }
+    fflush(stdout);
+    return 0;
+}
