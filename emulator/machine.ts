@@ -33,9 +33,13 @@
 //   round at that time for the CPUs still to run; CPUs that already ran past
 //   it see it late (by less than a quantum) and carry the excess.
 // - A CPU marked idle (the kernel calls idle(i) on ExitKind.Wfi or when it
-//   has nothing to run) executes nothing until its irqLine is high (checked
-//   at its turn in each round). When every CPU is idle the clock jumps
-//   straight to the next event; with no event left, run() returns "idle".
+//   has nothing to run) executes nothing until its irqLine is high. An idle
+//   CPU whose irqLine rises during another CPU's exit (an SGI) resumes in
+//   the same round, no earlier than the point the waking CPU had reached;
+//   the round makes further passes over the CPUs while such wake-ups
+//   happen (so a CPU woken by a higher-numbered one does not wait for the
+//   next round). When every CPU is idle the clock jumps straight to the
+//   next event; with no event left, run() returns "idle".
 // - An exit that consumed no time (no instruction retired, nothing charged)
 //   is charged 1 ns, so a kernel that ignores an IRQ cannot hang the loop.
 // - Exclusive monitors: every CPU's reservation is cleared whenever the
@@ -69,6 +73,10 @@ export const INTID_VIRTIO0 = 48;
 export const DEFAULT_QUANTUM_NS = 10_000;
 /** Charged for an exit that consumed no time (see header). */
 export const MIN_EXIT_NS = 1;
+
+const TURN_DONE = 0;
+const TURN_WOKE_OTHER = 1;
+const TURN_STOPPED = 2;
 
 export interface MachineOptions {
   /** 1..4 CPUs (default 4). */
@@ -168,6 +176,8 @@ export class Machine {
   private rounds = 0;
   private idleSkippedNs = 0;
   private readonly exitCounts: number[];
+  /** Progress of the CPU whose exit raised idle CPU i's irqLine this round, or -1. */
+  private readonly wokenAt: number[];
 
   /** Build the machine; throws for an unsupported CPU count or RAM size. */
   constructor(opts: MachineOptions = {}) {
@@ -183,6 +193,7 @@ export class Machine {
     this.idleFlags = new Array<boolean>(n).fill(false);
     this.online = new Array<boolean>(n).fill(true);
     this.exitCounts = new Array<number>(n).fill(0);
+    this.wokenAt = new Array<number>(n).fill(-1);
 
     const states = Array.from({ length: n }, (_, i) => new CpuState(i));
     this.gic = new Gic(states);
@@ -351,14 +362,38 @@ export class Machine {
    * run (CPUs that already went past it carry the excess).
    */
   private runRound(hooks: RunHooks): boolean {
-    for (let i = 0; i < this.cpus.length; i++) {
-      const cpu = this.cpus[i];
-      const c = cpu.state;
-      if (!this.online[i]) continue;
-      if (this.idleFlags[i]) {
-        if (!c.irqLine) continue;
-        this.idleFlags[i] = false;
+    const n = this.cpus.length;
+    for (let pass = true; pass; ) {
+      pass = false;
+      for (let i = 0; i < n; i++) {
+        const r = this.runTurn(i, hooks);
+        if (r === TURN_STOPPED) return true;
+        if (r === TURN_WOKE_OTHER) pass = true;
       }
+    }
+    return false;
+  }
+
+  /**
+   * CPU i's turn in the round: run it until idle or the round's end.
+   * Returns TURN_STOPPED on a stop request, TURN_WOKE_OTHER when an exit
+   * woke an idle CPU that still has time left in the round (worth another
+   * pass), else TURN_DONE.
+   */
+  private runTurn(i: number, hooks: RunHooks): number {
+    const cpu = this.cpus[i];
+    const c = cpu.state;
+    if (!this.online[i]) return TURN_DONE;
+    if (this.idleFlags[i]) {
+      if (!c.irqLine || this.progress[i] >= this.roundLen) return TURN_DONE;
+      this.idleFlags[i] = false;
+      // Idle until the wake-up: resume where the waking CPU was, not before.
+      if (this.wokenAt[i] > this.progress[i]) this.progress[i] = this.wokenAt[i];
+    }
+    this.wokenAt[i] = -1;
+    if (this.progress[i] >= this.roundLen) return TURN_DONE;
+    let result = TURN_DONE;
+    {
       this.switchTo(i);
       while (!this.idleFlags[i] && this.progress[i] < this.roundLen) {
         const budget = Math.ceil((this.roundLen - this.progress[i]) * INSNS_PER_NS);
@@ -375,16 +410,25 @@ export class Machine {
         if (ran === 0 && this.progress[i] === before) this.progress[i] += MIN_EXIT_NS;
         const next = this.clock.nextEventNs();
         if (next !== undefined) this.roundLen = Math.min(this.roundLen, Math.max(1, next - this.clock.now()));
-        if (hooks.shouldStop?.()) return true;
+        for (let k = 0; k < this.cpus.length; k++) {
+          if (k !== i && this.idleFlags[k] && this.wokenAt[k] < 0 && this.cpus[k].state.irqLine && this.online[k]) {
+            this.wokenAt[k] = this.progress[i];
+            if (this.progress[i] < this.roundLen) result = TURN_WOKE_OTHER;
+          }
+        }
+        if (hooks.shouldStop?.()) return TURN_STOPPED;
       }
     }
-    return false;
+    return result;
   }
 
   /** Advance the clock by `ns`, carry each CPU's excess, run due events. */
   private endRound(ns: number): void {
     this.clock.advanceTo(this.clock.now() + ns);
-    for (let i = 0; i < this.progress.length; i++) this.progress[i] = Math.max(0, this.progress[i] - ns);
+    for (let i = 0; i < this.progress.length; i++) {
+      this.progress[i] = Math.max(0, this.progress[i] - ns);
+      if (this.wokenAt[i] >= 0) this.wokenAt[i] = Math.max(0, this.wokenAt[i] - ns);
+    }
     this.clock.runDue();
   }
 
@@ -428,7 +472,7 @@ export class Machine {
     this.clock.loadState(st.clock);
     this.rng.loadState(st.rng);
     st.progress.forEach((p, i) => { this.progress[i] = p; this.retiredMark[i] = this.cpus[i].state.retired; });
-    st.idle.forEach((f, i) => { this.idleFlags[i] = f; });
+    st.idle.forEach((f, i) => { this.idleFlags[i] = f; this.wokenAt[i] = -1; });
     st.online.forEach((f, i) => { this.online[i] = f; });
     this.gic.loadState(st.gic);
     st.timers.forEach((t, i) => this.cpus[i].timer.loadState(t));

@@ -216,6 +216,8 @@ export class Kernel {
     this.gic.enable(INTID_UART, 0);
     for (let cpu = 0; cpu < m.cpus.length; cpu++) {
       this.gic.enable(INTID_PHYS_TIMER, cpu);
+      // Without this the reschedule IPI stays pending but never signalled: a task woken for an idle CPU waited for its next tick.
+      this.gic.enable(SGI_RESCHEDULE, cpu);
       this.armTick(cpu);
     }
     const ps = this.pmm.stats();
