@@ -362,7 +362,7 @@ static int run_program(int argc, char **argv)
     cwd(dir, sizeof dir);
     usize at = (usize)snprintf(args, sizeof args, "PWD=%s;", dir);
     for (int i = 1; i < argc && at < sizeof args; i++)
-        at += (usize)snprintf(args + at, sizeof args - at, i > 1 ? " %s" : "%s", argv[i]);
+        at += (usize)snprintf(args + at, sizeof args - at, strchr(argv[i], ' ') ? "%s\"%s\"" : "%s%s", i > 1 ? " " : "", argv[i]); /* keep quoted words whole */
     const char *base = strrchr(path, '/');
     if (!base) base = strrchr(path, ':');
     base = base ? base + 1 : path;

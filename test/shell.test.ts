@@ -1,0 +1,124 @@
+// vinit through `viperdos boot` with piped input, as a user scripts it
+// (`printf 'Version\nDir C:\n' | bin/viperdos boot`): the built CLI in a real
+// process, its transcript split at the prompts, each command's output and
+// return code checked, error paths, Why, EndShell, line editing (backspace).
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { buildBootImages } from "../viperdos/tools/images.js";
+
+const CLI = join(process.cwd(), "dist", "bin", "viperdos.js");
+
+interface Step {
+  prompt: string;
+  command: string;
+  output: string;
+}
+
+/** Boot with `input` piped in; returns the exit status, raw stdout and the transcript split at prompts. */
+function boot(input: string, ...args: string[]): { status: number | null; stdout: string; steps: Step[] } {
+  const r = spawnSync("node", [CLI, "boot", "--cpus", "1", ...args], { input, encoding: "utf8", timeout: 60_000 });
+  const stdout = r.stdout;
+  const steps: Step[] = [];
+  // A prompt is `<cwd>> ` at a line start; the echoed command follows up to the newline.
+  const re = /^([A-Za-z0-9]+:[^\n>]*)> (.*)$/gm;
+  const marks = [...stdout.matchAll(re)];
+  marks.forEach((m, i) => {
+    const start = m.index! + m[0].length + 1;
+    const end = i + 1 < marks.length ? marks[i + 1].index! : stdout.length;
+    steps.push({ prompt: m[1], command: m[2], output: stdout.slice(start, end) });
+  });
+  return { status: r.status, stdout, steps };
+}
+
+/** The output of the first step whose command is `cmd`. */
+function outputOf(steps: Step[], cmd: string): string {
+  const s = steps.find((x) => x.command === cmd);
+  if (!s) throw new Error(`no step ${cmd} in ${JSON.stringify(steps.map((x) => x.command))}`);
+  return s.output;
+}
+
+beforeAll(() => {
+  buildBootImages();
+});
+
+describe("vinit over piped input", () => {
+  it("boots to the SYS:> prompt after the startup script and powers off when input ends", () => {
+    const r = boot("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("ViperDOS Lab - type Help"); // S:startup ran
+    expect(r.stdout).toMatch(/SYS:> \n.*input exhausted; powering off/);
+  });
+
+  it("runs the built-in commands with their outputs", () => {
+    const script = [
+      "Version", "echo Hello   World", "ECHO \"two  spaces\"", "Dir C:", "List SYS:", "pwd", "cd C:", "cwd", "cd SYS:",
+      "MakeDir T:work", "Dir T:", "Copy S:startup T:work", "Type T:work/startup", "Rename T:work/startup T:work/s2",
+      "Dir T:work", "Delete T:work/s2 T:work", "Dir T:", "Avail", "Status", "Date", "Time", "Assign", "History",
+    ].join("\n") + "\n";
+    const { status, steps } = boot(script);
+    expect(status).toBe(0);
+    expect(outputOf(steps, "Version")).toMatch(/^ViperDOS 0\.1 \(aarch64\)/);
+    expect(outputOf(steps, "echo Hello   World")).toBe("Hello World\n");
+    expect(outputOf(steps, "ECHO \"two  spaces\"")).toBe("two  spaces\n");
+    const dirC = outputOf(steps, "Dir C:");
+    for (const p of ["hello.prg", "sysinfo.prg", "fsinfo.prg"]) expect(dirC).toContain(p);
+    expect(dirC).toContain("3 files, 0 directories");
+    expect(outputOf(steps, "List SYS:")).toMatch(/vinit\.sys\s+\d+\n/);
+    expect(outputOf(steps, "pwd")).toBe("SYS:\n");
+    expect(steps.find((s) => s.command === "cwd")!.prompt).toBe("D1:c"); // cd C: moved the prompt
+    expect(outputOf(steps, "cwd")).toBe("D1:c\n");
+    expect(outputOf(steps, "MakeDir T:work")).toBe("");
+    expect(outputOf(steps, "Dir T:")).toMatch(/work\s+<dir>/);
+    expect(outputOf(steps, "Type T:work/startup")).toContain("# S:startup");
+    expect(outputOf(steps, "Dir T:work")).toContain("s2");
+    expect(outputOf(steps, "Delete T:work/s2 T:work")).toBe("");
+    expect(steps.filter((s) => s.command === "Dir T:")[1].output).toContain("0 files, 0 directories");
+    expect(outputOf(steps, "Avail")).toMatch(/Memory: total 131072 KiB, free \d+ KiB/);
+    expect(outputOf(steps, "Status")).toMatch(/1\s+1\s+running\s+128 vinit/);
+    expect(outputOf(steps, "Date")).toBe("2026-01-01 00:00:00 UTC\n"); // the default RTC epoch
+    expect(outputOf(steps, "Time")).toBe("00:00:00\n");
+    expect(outputOf(steps, "Assign")).toMatch(/C\s+D1:c\n/);
+    expect(outputOf(steps, "History")).toMatch(/1 {2}Version\n[\s\S]* 22 {2}Assign\n/);
+  });
+
+  it("runs programs from C: with PWD and arguments; the exit status is the return code", () => {
+    const { steps } = boot("hello a \"b c\"\nRun C:hello.prg\ncd C:\nhello.prg x\nfsinfo SYS:vinit.sys\nfsinfo NOPE:x\nWhy\nsysinfo\n");
+    expect(outputOf(steps, "hello a \"b c\"")).toBe("Hello from ViperDOS! (cwd SYS:)\n  arg 1: a\n  arg 2: b c\n");
+    expect(outputOf(steps, "Run C:hello.prg")).toContain("Hello from ViperDOS!");
+    expect(outputOf(steps, "hello.prg x")).toContain("(cwd D1:c)"); // found in the current directory
+    expect(outputOf(steps, "fsinfo SYS:vinit.sys")).toMatch(/SYS:vinit\.sys: inode \d+, file, \d+ bytes/);
+    expect(outputOf(steps, "fsinfo NOPE:x")).toMatch(/NOPE:x: .*\n\[rc 10\]\n$/);
+    expect(outputOf(steps, "Why")).toBe("fsinfo returned 10\n");
+    expect(outputOf(steps, "sysinfo")).toMatch(/CPUs: +1\n/);
+  });
+
+  it("reports errors with a message, a return code and Why", () => {
+    const { steps } = boot("Type SYS:nope\nWhy\nnosuchcmd\nWhy\nMakeDir SYS:vinit.sys\nType\ncd SYS:vinit.sys\nDelete T:none\nWhy\n");
+    expect(outputOf(steps, "Type SYS:nope")).toMatch(/^SYS:nope: object not found \(error -\d+\)\n\[rc 10\]\n$/);
+    expect(outputOf(steps, "Why")).toContain("SYS:nope: object not found");
+    expect(outputOf(steps, "nosuchcmd")).toMatch(/unknown command[\s\S]*\[rc 20\]/);
+    expect(steps.filter((s) => s.command === "Why")[1].output).toContain("nosuchcmd: unknown command");
+    expect(outputOf(steps, "MakeDir SYS:vinit.sys")).toMatch(/already exists[\s\S]*\[rc 10\]/);
+    expect(outputOf(steps, "Type")).toMatch(/missing file name[\s\S]*\[rc 10\]/);
+    expect(outputOf(steps, "cd SYS:vinit.sys")).toMatch(/not a directory/i);
+    expect(steps.filter((s) => s.command === "Why")[2].output).toContain("T:none");
+  });
+
+  it("EndShell powers off: later input is not run", () => {
+    const r = boot("Echo before\nendshell\nEcho after\n");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("before");
+    expect(r.stdout).not.toContain("after\n");
+    expect(r.stdout).not.toContain("input exhausted");
+  });
+
+  it("line editing: backspace and Ctrl+U erase, escape sequences are ignored", () => {
+    const { steps } = boot("Echx\x7fo one\nEcho junk\x15Echo two\nEcho \x1b[Athree\n");
+    const echoes = steps.filter((s) => s.command.length > 0).map((s) => s.output);
+    expect(echoes[0]).toBe("one\n");
+    expect(echoes[1]).toBe("two\n");
+    expect(echoes[2]).toBe("three\n");
+  });
+});
