@@ -67,6 +67,11 @@ export class Volume {
     this.mountedFrom = from;
     this.now = opts.now ?? (() => 0);
     this.replayed = opts.replay === false ? 0 : replayJournal(dev, sb);
+    if (this.replayed > 0) {
+      // A replayed transaction may have rewritten the superblock (free count): use it, not the pre-replay copy.
+      const now = dev.readBlock(0);
+      if (!superblockProblem(now, dev.blockCount)) this.sb = decodeSuperblock(now);
+    }
     this.bitmap = new Uint8Array(sb.bitmapBlocks * BLOCK_SIZE);
     for (let i = 0; i < sb.bitmapBlocks; i++) this.bitmap.set(dev.readBlock(sb.bitmapStart + i), i * BLOCK_SIZE);
   }
