@@ -181,9 +181,12 @@ export class JournalWriter {
     return encodeJournalHeader({ magic: JOURNAL_MAGIC, version: JOURNAL_VERSION, sequence, startBlock: this.start + 1, numBlocks: JOURNAL_BLOCKS - 1, head: 0, tail });
   }
 
+  /** Write block `n` to the disk now, keeping the cache's copy the same (so journal blocks read through it are current). */
   private write(n: number, data: Uint8Array): void {
+    this.cache.writeBlock(n, data);
     const r = this.cache.driver.writeBlock(n, data);
     if (r < 0) throw new FsError(`I/O error writing block ${n} (${r})`);
+    this.cache.markClean(n);
   }
 
   private flush(): void {
