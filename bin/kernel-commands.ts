@@ -99,12 +99,13 @@ export const bootCommand: KernelCommand = {
       return 2;
     }
     const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-    // A raw terminal does not turn \n into \r\n; the console's output does it here.
-    const write = tty ? (b: Uint8Array) => out(1, Buffer.from(b).toString("latin1").replace(/\n/g, "\r\n")) : (b: Uint8Array) => out(1, b);
-    const k = new Kernel({ cpus: m.cpus, ramMiB: m.ramMiB, seed: m.seed, onConsole: write, disks: { sys: images.sys, user: images.user } });
+    // libuv's raw mode keeps output post-processing (ONLCR), so \n needs no translation here.
+    if (tty) process.stdin.setRawMode(true);
+    const k = new Kernel({ cpus: m.cpus, ramMiB: m.ramMiB, seed: m.seed, onConsole: (b) => out(1, b), disks: { sys: images.sys, user: images.user } });
     k.boot();
     const shell = k.spawnPath("SYS:vinit.sys", "", undefined, "vinit");
     if (typeof shell === "number") {
+      if (tty) process.stdin.setRawMode(false);
       out(2, `boot: cannot start SYS:vinit.sys (error ${shell})\n`);
       return 2;
     }
@@ -136,7 +137,7 @@ export const bootCommand: KernelCommand = {
 
 /**
  * The shell's process on a kernel, run in slices between host input events.
- * waitingForInput(): every CPU idle, no console input pending and the shell
+ * waitingForInput(): every CPU idle (no interrupt pending), no console input and the shell
  * blocked reading the console — nothing can happen until a key arrives.
  */
 export class ConsoleSession {
@@ -145,7 +146,10 @@ export class ConsoleSession {
   waitingForInput(): boolean {
     const k = this.k;
     if (k.machine.uart.pendingInput > 0 || k.console.input.length > 0) return false;
-    for (let i = 0; i < k.machine.cpus.length; i++) if (k.machine.isOnline(i) && !k.machine.isIdle(i)) return false;
+    // An idle CPU with its interrupt line high (e.g. the UART's receive interrupt) runs next round.
+    for (let i = 0; i < k.machine.cpus.length; i++) {
+      if (k.machine.isOnline(i) && (!k.machine.isIdle(i) || k.machine.cpus[i].state.irqLine)) return false;
+    }
     return this.shell.tasks.some((t) => t.state === "blocked" && t.wait?.kind === "console");
   }
 
@@ -161,11 +165,10 @@ export class ConsoleSession {
 /** Raw terminal: keys to the guest, Ctrl+A X quits (Ctrl+A Ctrl+A sends one Ctrl+A). */
 function runInteractive(k: Kernel, session: ConsoleSession): void {
   const stdin = process.stdin;
-  stdin.setRawMode(true);
   const finish = (why: string): void => {
     stdin.setRawMode(false);
     stdin.pause();
-    out(1, `\r\n[viperdos: ${why}]\r\n`);
+    out(1, `\n[viperdos: ${why}]\n`);
     process.exitCode = 0;
   };
   if (session.runToWait()) return finish("shell ended, powered off");

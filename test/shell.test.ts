@@ -19,7 +19,7 @@ interface Step {
 /** Boot with `input` piped in; returns the exit status, raw stdout and the transcript split at prompts. */
 function boot(input: string, ...args: string[]): { status: number | null; stdout: string; steps: Step[] } {
   const r = spawnSync("node", [CLI, "boot", "--cpus", "1", ...args], { input, encoding: "utf8", timeout: 60_000 });
-  const stdout = r.stdout;
+  const stdout = screen(r.stdout);
   const steps: Step[] = [];
   // A prompt is `<cwd>> ` at a line start; the echoed command follows up to the newline.
   const re = /^([A-Za-z0-9]+:[^\n>]*)> (.*)$/gm;
@@ -30,6 +30,31 @@ function boot(input: string, ...args: string[]): { status: number | null; stdout
     steps.push({ prompt: m[1], command: m[2], output: stdout.slice(start, end) });
   });
   return { status: r.status, stdout, steps };
+}
+
+/**
+ * What a terminal shows for `raw`, line by line: CR goes to the line start,
+ * BS moves left, ESC [ K clears to the end of the line, other bytes
+ * overwrite at the cursor (the shell redraws edited lines this way).
+ */
+function screen(raw: string): string {
+  return raw
+    .split("\n")
+    .map((line) => {
+      let text: string[] = [];
+      let at = 0;
+      for (let i = 0; i < line.length; i++) {
+        const c = line[i];
+        if (c === "\r") at = 0;
+        else if (c === "\b") at = Math.max(0, at - 1);
+        else if (c === "\x1b" && line.startsWith("[K", i + 1)) {
+          text = text.slice(0, at);
+          i += 2;
+        } else text[at++] = c;
+      }
+      return text.join("").replace(/ +$/, (sp) => (line.endsWith(" ") ? sp : "")); // "\b \b" leaves a blank behind
+    })
+    .join("\n");
 }
 
 /** The output of the first step whose command is `cmd`. */
@@ -114,11 +139,37 @@ describe("vinit over piped input", () => {
     expect(r.stdout).not.toContain("input exhausted");
   });
 
-  it("line editing: backspace and Ctrl+U erase, escape sequences are ignored", () => {
-    const { steps } = boot("Echx\x7fo one\nEcho junk\x15Echo two\nEcho \x1b[Athree\n");
-    const echoes = steps.filter((s) => s.command.length > 0).map((s) => s.output);
-    expect(echoes[0]).toBe("one\n");
-    expect(echoes[1]).toBe("two\n");
-    expect(echoes[2]).toBe("three\n");
+  it("line editing: backspace, Ctrl+U/K/A/E, arrows, Home/End, Delete", () => {
+    const input = [
+      "Echx\x7fo one", // backspace
+      "Echo junk\x15Echo two", // Ctrl+U kills the line
+      "Echo abd\x1b[D\x1b[Dx\x1b[F!", // Left Left, insert, End
+      "cho 4\x01E", // Ctrl+A: insert at the start
+      "Echo 5xyz\x1b[D\x1b[D\x1b[D\x0b", // Ctrl+K kills to the end
+      "XEcho 6\x1b[H\x1b[3~", // Home, Delete
+    ].join("\n") + "\n";
+    const { steps } = boot(input);
+    const outs = steps.slice(0, 6).map((s) => s.output);
+    expect(outs).toEqual(["one\n", "two\n", "axbd!\n", "4\n", "5\n", "6\n"]);
+  });
+
+  it("history: Up recalls older lines, Down returns; History lists them", () => {
+    const { steps } = boot("Echo first\nEcho second\n\x1b[A\x1b[A\n\x1b[A\x1b[A\x1b[B\nHistory\n");
+    expect(steps.map((s) => s.output).slice(0, 4)).toEqual(["first\n", "second\n", "first\n", "first\n"]);
+    expect(outputOf(steps, "History")).toMatch(/1 {2}Echo first\n\s+2 {2}Echo second\n\s+3 {2}Echo first\n\s+4 {2}Echo first\n\s+5 {2}History\n/);
+  });
+
+  it("Tab completes commands (built-in and C:) and paths", () => {
+    const { steps } = boot("Vers\t\nsysi\t\nType S:sta\t\nS\t\n");
+    expect(steps[0].command).toBe("Version ");
+    expect(steps[0].output).toMatch(/^ViperDOS 0\.1/);
+    expect(steps[1].command).toBe("sysinfo ");
+    expect(steps[1].output).toMatch(/^System: /);
+    expect(steps[2].command).toBe("Type S:startup ");
+    expect(steps[2].output).toContain("# S:startup");
+    // Several matches without a longer common prefix: they are listed, the line is redrawn.
+    expect(steps[3].command).toBe("S");
+    expect(steps[3].output).toBe("Status  sysinfo\n");
+    expect(steps[4].command).toBe("S");
   });
 });

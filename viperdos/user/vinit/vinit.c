@@ -2,8 +2,9 @@
  * and user experience"). Process 1 of a `bin/viperdos boot` machine.
  *
  * - Prompt `<cwd>> ` (e.g. `SYS:> `); lines read from fd 0 (console), echoed
- *   by the shell itself (the console has no line discipline); Backspace/DEL
- *   erase, Ctrl+U kills the line, ESC sequences (arrows) are ignored for now.
+ *   by the shell itself (the console has no line discipline), with editing
+ *   (arrows, history, Home/End, Delete, Ctrl+A/E/U/K/C) and Tab completion of
+ *   command names (built-ins and C:) and paths; see read_line.
  * - Built-in commands, case-insensitive (see `Help`); anything else is a
  *   program: the current directory, then C:<name>, then C:<name>.prg; the child
  *   gets `PWD=<cwd>;<args>` through GET_ARGS and its exit status becomes the
@@ -99,6 +100,11 @@ static void join(char *out, usize len, const char *base, const char *name)
 
 static int list_dir(const char *path, int sizes)
 {
+    char here[LINE_MAX_LEN];
+    if (!path[0]) { /* no argument: the current directory */
+        cwd(here, sizeof here);
+        path = here;
+    }
     vd_ret o = vd_open(path, O_RDONLY);
     if (o.status != 0) return fail(RC_ERROR, path, o.status);
     int fd = (int)o.r1, files = 0, dirs = 0;
@@ -447,43 +453,250 @@ static void remember(const char *line)
     snprintf(history[history_len++], LINE_MAX_LEN, "%s", line);
 }
 
-/* Read one line from the console with echo; returns 0 at end of input (read error). */
+/* --- line editing ------------------------------------------------------------------------- */
+
+static const char *const builtins[] = {
+    "Assign", "Avail", "Caps", "cd", "chdir", "Cls", "Copy", "cwd", "Date", "Delete", "Dir", "Echo", "EndShell",
+    "Help", "History", "List", "MakeDir", "Path", "pwd", "Rename", "Run", "Status", "Time", "Type", "Uptime",
+    "Version", "Why", 0,
+};
+
+static char prompt[LINE_MAX_LEN + 4];
+
+struct edit {
+    char *buf;
+    int len, n, pos;
+};
+
+/* Redraw the whole line (prompt, text, clear the rest) and put the cursor back at pos. */
+static void redraw(struct edit *e)
+{
+    e->buf[e->n] = 0;
+    printf("\r%s%s\033[K", prompt, e->buf);
+    for (int i = e->n; i > e->pos; i--) putchar('\b');
+}
+
+static void set_text(struct edit *e, const char *text)
+{
+    snprintf(e->buf, (usize)e->len, "%s", text);
+    e->n = e->pos = (int)strlen(e->buf);
+    redraw(e);
+}
+
+static void insert(struct edit *e, const char *text, int count)
+{
+    if (count > e->len - 1 - e->n) count = e->len - 1 - e->n;
+    if (count <= 0) return;
+    memmove(e->buf + e->pos + count, e->buf + e->pos, (usize)(e->n - e->pos));
+    memcpy(e->buf + e->pos, text, (usize)count);
+    e->n += count;
+    e->pos += count;
+    if (e->pos == e->n) { /* typing at the end: echo only (keeps transcripts plain) */
+        fwrite(text, 1, (size_t)count, stdout);
+        e->buf[e->n] = 0;
+    } else redraw(e);
+}
+
+static int prefix_ieq(const char *word, const char *prefix, int plen)
+{
+    for (int i = 0; i < plen; i++) {
+        char x = word[i], y = prefix[i];
+        if (!x) return 0;
+        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
+        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+#define MAX_MATCHES 64
+static char matches[MAX_MATCHES][64];
+static int match_dir[MAX_MATCHES];
+static int nmatches;
+
+static void add_match(const char *name, int is_dir, const char *prefix, int plen)
+{
+    if (nmatches >= MAX_MATCHES || !prefix_ieq(name, prefix, plen)) return;
+    for (int i = 0; i < nmatches; i++) if (strcmp(matches[i], name) == 0) return;
+    snprintf(matches[nmatches], sizeof matches[0], "%s", name);
+    match_dir[nmatches++] = is_dir;
+}
+
+/* Directory entries of `dir` ("" = current) starting with prefix; strip_prg drops ".prg" (commands from C:). */
+static void match_dir_entries(const char *dir, const char *prefix, int plen, int strip_prg)
+{
+    char here[LINE_MAX_LEN];
+    if (!dir[0]) {
+        cwd(here, sizeof here);
+        dir = here;
+    }
+    vd_ret o = vd_open(dir, O_RDONLY);
+    if (o.status != 0) return;
+    char buf[1024];
+    for (;;) {
+        vd_ret r = vd_readdir((int)o.r1, buf, sizeof buf);
+        if (r.status != 0 || r.r1 == 0) break;
+        for (long at = 0; at < (long)r.r1;) {
+            u16 reclen = *(u16 *)(buf + at + 8);
+            char name[64];
+            snprintf(name, sizeof name, "%s", buf + at + 12);
+            usize nl = strlen(name);
+            if (strip_prg && nl > 4 && strcmp(name + nl - 4, ".prg") == 0) name[nl - 4] = 0;
+            add_match(name, buf[at + 10] == 2, prefix, plen);
+            at += reclen;
+        }
+    }
+    vd_close((int)o.r1);
+}
+
+/* Tab: complete the word before the cursor (a command name first, else a path). */
+static void complete(struct edit *e)
+{
+    int start = e->pos;
+    while (start > 0 && e->buf[start - 1] != ' ') start--;
+    char word[LINE_MAX_LEN];
+    int wlen = e->pos - start;
+    memcpy(word, e->buf + start, (usize)wlen);
+    word[wlen] = 0;
+    nmatches = 0;
+    const char *prefix = word;
+    int first = 1;
+    for (int i = 0; i < start; i++) if (e->buf[i] != ' ') first = 0;
+    char *sep = strrchr(word, '/');
+    if (!sep) sep = strrchr(word, ':');
+    if (sep) {
+        char dir[LINE_MAX_LEN];
+        memcpy(dir, word, (usize)(sep - word + 1));
+        dir[sep - word + 1] = 0;
+        if (dir[sep - word] == '/' && sep != word) dir[sep - word] = 0; /* "a/b/" -> "a/b" */
+        prefix = sep + 1;
+        match_dir_entries(dir, prefix, (int)strlen(prefix), 0);
+    } else {
+        int plen = (int)strlen(prefix);
+        if (first) {
+            for (int i = 0; builtins[i]; i++) add_match(builtins[i], 0, prefix, plen);
+            match_dir_entries("C:", prefix, plen, 1);
+        }
+        match_dir_entries("", prefix, plen, 0);
+    }
+    int plen = (int)strlen(prefix);
+    if (nmatches == 0) { putchar('\a'); return; }
+    /* The longest common prefix of the matches (case-insensitive). */
+    int common = (int)strlen(matches[0]);
+    for (int i = 1; i < nmatches; i++) {
+        int j = 0;
+        while (j < common && matches[i][j] && prefix_ieq(matches[i] + j, matches[0] + j, 1)) j++;
+        common = j;
+    }
+    if (nmatches == 1) {
+        char tail[80];
+        snprintf(tail, sizeof tail, "%s%s", matches[0] + plen, match_dir[0] ? "/" : " ");
+        insert(e, tail, (int)strlen(tail));
+        return;
+    }
+    if (common > plen) {
+        insert(e, matches[0] + plen, common - plen);
+        return;
+    }
+    putchar('\n');
+    for (int i = 0; i < nmatches; i++) printf("%s%s%s", matches[i], match_dir[i] ? "/" : "", i + 1 < nmatches ? "  " : "\n");
+    redraw(e);
+}
+
+/* Read one line from the console with echo and editing: Left/Right, Home/End
+ * (also Ctrl+A/E), Up/Down history, Backspace, Delete, Ctrl+U/K (kill to the
+ * start/end), Ctrl+C (drop the line), Tab (completion). Returns 0 when the
+ * console cannot be read. */
 static int read_line(char *buf, int len)
 {
-    int n = 0, esc = 0;
+    struct edit e = { buf, len, 0, 0 };
+    int esc = 0, hist = history_len;
+    char saved[LINE_MAX_LEN] = "";
+    char param = 0;
+    buf[0] = 0;
     for (;;) {
         char ch;
         fflush(stdout);
         vd_ret r = vd_read(0, &ch, 1);
         if (r.status != 0 || r.r1 != 1) return 0;
-        if (esc) { /* skip an ESC [ ... final-byte sequence (arrows etc.) */
-            if (esc == 1 && ch == '[') { esc = 2; continue; }
-            if (esc == 2 && ((ch >= '0' && ch <= '9') || ch == ';')) continue;
+        if (esc == 1) { /* ESC seen: CSI (ESC [) or SS3 (ESC O) */
+            esc = (ch == '[' || ch == 'O') ? 2 : 0;
+            param = 0;
+            continue;
+        }
+        if (esc == 2) {
+            if (ch >= '0' && ch <= '9') { param = ch; continue; }
+            if (ch == ';') continue;
             esc = 0;
+            if (ch == '~') ch = param == '3' ? 'X' : (param == '1' || param == '7') ? 'H' : (param == '4' || param == '8') ? 'F' : 0;
+            switch (ch) {
+            case 'A': /* Up: older history */
+                if (hist > 0) {
+                    if (hist == history_len) snprintf(saved, sizeof saved, "%s", buf);
+                    set_text(&e, history[--hist]);
+                }
+                break;
+            case 'B': /* Down: newer history, then the line being typed */
+                if (hist < history_len) {
+                    hist++;
+                    set_text(&e, hist == history_len ? saved : history[hist]);
+                }
+                break;
+            case 'C': if (e.pos < e.n) { e.pos++; redraw(&e); } break;
+            case 'D': if (e.pos > 0) { e.pos--; putchar('\b'); } break;
+            case 'H': e.pos = 0; redraw(&e); break;
+            case 'F': e.pos = e.n; redraw(&e); break;
+            case 'X': /* Delete: the character under the cursor */
+                if (e.pos < e.n) {
+                    memmove(buf + e.pos, buf + e.pos + 1, (usize)(e.n - e.pos - 1));
+                    e.n--;
+                    redraw(&e);
+                }
+                break;
+            default: break;
+            }
             continue;
         }
-        if (ch == '\r' || ch == '\n') {
+        switch (ch) {
+        case '\r':
+        case '\n':
+            buf[e.n] = 0;
             putchar('\n');
-            buf[n] = 0;
             return 1;
-        }
-        if (ch == 27) { esc = 1; continue; }
-        if (ch == 8 || ch == 127) {
-            if (n > 0) { n--; printf("\b \b"); }
-            continue;
-        }
-        if (ch == 21) { /* Ctrl+U */
-            while (n > 0) { n--; printf("\b \b"); }
-            continue;
-        }
-        if (ch == 3) { /* Ctrl+C: drop the line */
+        case 27: esc = 1; break;
+        case 8:
+        case 127:
+            if (e.pos == 0) break;
+            if (e.pos == e.n) {
+                e.pos--;
+                e.n--;
+                buf[e.n] = 0;
+                printf("\b \b");
+            } else {
+                memmove(buf + e.pos - 1, buf + e.pos, (usize)(e.n - e.pos));
+                e.pos--;
+                e.n--;
+                redraw(&e);
+            }
+            break;
+        case 1: e.pos = 0; redraw(&e); break;     /* Ctrl+A */
+        case 5: e.pos = e.n; redraw(&e); break;   /* Ctrl+E */
+        case 11: e.n = e.pos; redraw(&e); break;  /* Ctrl+K */
+        case 21:                                  /* Ctrl+U */
+            memmove(buf, buf + e.pos, (usize)(e.n - e.pos));
+            e.n -= e.pos;
+            e.pos = 0;
+            redraw(&e);
+            break;
+        case 3: /* Ctrl+C */
             printf("^C\n");
             buf[0] = 0;
             return 1;
+        case 9: complete(&e); break;
+        default:
+            if ((unsigned char)ch >= 32) insert(&e, &ch, 1);
+            break;
         }
-        if ((unsigned char)ch < 32 || n >= len - 1) continue;
-        buf[n++] = ch;
-        putchar(ch);
     }
 }
 
@@ -510,7 +723,8 @@ int main(void)
     run_startup();
     while (running) {
         cwd(dir, sizeof dir);
-        printf("%s> ", dir);
+        snprintf(prompt, sizeof prompt, "%s> ", dir);
+        printf("%s", prompt);
         if (!read_line(line, sizeof line)) break;
         remember(line);
         last_rc = execute(line);
