@@ -9,7 +9,7 @@ import { defaultCostModel, type CostModel } from "./arch/cost.js";
 import { GicDriver, INTID_SPURIOUS } from "./arch/gic.js";
 import { INTID_UART, UartConsole } from "./console/uart.js";
 import { probeVirtio, type VirtioDeviceInfo } from "./drivers/virtio-probe.js";
-import { Trace, TraceKind } from "./inspect/trace.js";
+import { SYSCALL_TRACE_BLOCKED, SYSCALL_TRACE_GONE, Trace, TraceKind } from "./inspect/trace.js";
 import { Pmm } from "./mm/pmm.js";
 import { AddressSpace, asidAllocatorFor } from "./mm/vm.js";
 import { loadElf } from "./mm/elf.js";
@@ -311,22 +311,40 @@ export class Kernel {
     for (let r = this.current[cpu]; r && deliverSignals(this, cpu, r) === "killed"; r = this.current[cpu]) this.schedule(cpu);
   }
 
+  /**
+   * One SVC: x8 = number, x0-x5 = arguments, results into x0-x3. One trace
+   * event per syscall, recorded when the handler returns: a = number, b =
+   * status, or SYSCALL_TRACE_BLOCKED / SYSCALL_TRACE_GONE (inspect/trace.ts).
+   */
   private handleSvc(cpu: number, t: Task): void {
     const c = this.machine.cpus[cpu].state;
-    const num = Number(c.x[8] & 0xffff_ffffn);
-    const args = [c.x[0], c.x[1], c.x[2], c.x[3], c.x[4], c.x[5]];
+    const x = c.x;
+    const num = Number(x[8] & 0xffff_ffffn);
+    // One array reused for every syscall: no handler keeps `a` after it returns (checked: dispatch, ipc, threads, fs tables).
+    const args = this.svcArgs;
+    args[0] = x[0];
+    args[1] = x[1];
+    args[2] = x[2];
+    args[3] = x[3];
+    args[4] = x[4];
+    args[5] = x[5];
     t.syscalls++;
     this.machine.charge(cpu, this.cost.syscall);
-    this.trace.record(this.machine.now(), cpu, TraceKind.Syscall, t.tid, num);
     const out: Outcome = dispatchSyscall(this, t, num, args);
     if (out === BLOCK) {
       c.pc -= 4; // re-execute the SVC when the task wakes
+      this.trace.record(this.machine.now(), cpu, TraceKind.Syscall, t.tid, num, SYSCALL_TRACE_BLOCKED);
       return;
     }
-    if (out === "gone") return;
+    if (out === "gone") {
+      this.trace.record(this.machine.now(), cpu, TraceKind.Syscall, t.tid, num, SYSCALL_TRACE_GONE);
+      return;
+    }
     this.setResult(c, out);
-    this.trace.record(this.machine.now(), cpu, TraceKind.SyscallReturn, t.tid, num, out.s);
+    this.trace.record(this.machine.now(), cpu, TraceKind.Syscall, t.tid, num, out.s);
   }
+
+  private readonly svcArgs: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
 
   private setResult(c: { x: BigUint64Array }, r: Result): void {
     // A BigUint64Array store wraps modulo 2^64 itself (ToBigUint64), so no BigInt.asUintN.

@@ -7,7 +7,9 @@
 // is full); names are attached when a snapshot is taken.
 
 export enum TraceKind {
+  /** One per syscall, when its handler returns: a = number, b = status (or SYSCALL_TRACE_BLOCKED / _GONE). */
   Syscall = 1,
+  /** No longer recorded (Syscall carries the status); the number stays reserved. */
   SyscallReturn = 2,
   Switch = 3,
   PageFault = 4,
@@ -31,6 +33,11 @@ export interface TraceEvent {
   a: number;
   b: number;
 }
+
+/** Syscall event's b when the task blocked (the SVC re-executes on wake). */
+export const SYSCALL_TRACE_BLOCKED = 1;
+/** Syscall event's b when the calling task no longer exists (exit, exec). */
+export const SYSCALL_TRACE_GONE = 2;
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -56,24 +63,13 @@ export class Trace {
   /** Record one event; `a` and `b` are exact up to 2^53. */
   record(t: number, cpu: number, kind: TraceKind, task: number, a = 0, b = 0): void {
     // Two 32-bit FNV-1a lanes over every field (lo, hi words), so the hash covers all events ever recorded.
-    let h1 = this.h1;
-    let h2 = this.h2;
-    for (let k = 0; k < 6; k++) {
-      const v = k === 0 ? t : k === 1 ? cpu : k === 2 ? kind : k === 3 ? task : k === 4 ? a : b;
-      let lo: number;
-      let hi: number;
-      if (v >>> 0 === v) {
-        lo = v;
-        hi = 0;
-      } else {
-        lo = v % 4294967296 >>> 0;
-        hi = Math.floor(v / 4294967296) >>> 0;
-      }
-      h1 = Math.imul(Math.imul(h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
-      h2 = Math.imul(Math.imul(h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
-    }
-    this.h1 = h1;
-    this.h2 = h2;
+    // Unrolled into mix() calls (V8 inlines them): this runs several times per syscall.
+    this.mix(t);
+    this.mix(cpu);
+    this.mix(kind);
+    this.mix(task);
+    this.mix(a);
+    this.mix(b);
     this.total++;
     if (!this.enabled) return;
     const i = this.next;
@@ -85,6 +81,21 @@ export class Trace {
     this.extra[2 * i + 1] = b;
     this.next = (i + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
+  }
+
+  /** Fold one field (lo, hi words) into both hash lanes. */
+  private mix(v: number): void {
+    let lo: number;
+    let hi: number;
+    if (v >>> 0 === v) {
+      lo = v;
+      hi = 0;
+    } else {
+      lo = v % 4294967296 >>> 0;
+      hi = Math.floor(v / 4294967296) >>> 0;
+    }
+    this.h1 = Math.imul(Math.imul(this.h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
+    this.h2 = Math.imul(Math.imul(this.h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
   }
 
   /** The running hash of all events, as 16 hex digits. */

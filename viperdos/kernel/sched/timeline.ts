@@ -27,9 +27,10 @@ export class Timeline {
   /** Segments in start order are segs[head..]; the slots before head are dropped ones (compacted now and then). */
   private segs: StoredSegment[] = [];
   private head = 0;
-  private open = new Map<number, StoredSegment>();
+  /** Per CPU (index), its open segment; arrays, not Maps: switchTo runs on every context switch. */
+  private open: (StoredSegment | undefined)[] = [];
   /** Per CPU, the segment closed last: a task resumed at the instant it stopped (yield, re-pick) extends it. */
-  private lastClosed = new Map<number, StoredSegment>();
+  private lastClosed: (StoredSegment | undefined)[] = [];
   dropped = 0;
   enabled = true;
 
@@ -41,23 +42,27 @@ export class Timeline {
    */
   switchTo(cpu: number, task: number | undefined, nowNs: number): void {
     if (!this.enabled) return;
-    const cur = this.open.get(cpu);
-    if (cur && cur.task === task) return;
-    if (cur) {
+    while (this.open.length <= cpu) {
+      this.open.push(undefined);
+      this.lastClosed.push(undefined);
+    }
+    const cur = this.open[cpu];
+    if (cur !== undefined && cur.task === task) return;
+    if (cur !== undefined) {
       cur.endNs = Math.max(cur.startNs, nowNs);
-      this.open.delete(cpu);
-      this.lastClosed.set(cpu, cur);
+      this.open[cpu] = undefined;
+      this.lastClosed[cpu] = cur;
     }
     if (task === undefined) return;
-    const prev = this.lastClosed.get(cpu);
-    if (prev && prev.task === task && prev.endNs === nowNs && !prev.removed) {
+    const prev = this.lastClosed[cpu];
+    if (prev !== undefined && prev.task === task && prev.endNs === nowNs && !prev.removed) {
       prev.endNs = null;
-      this.open.set(cpu, prev);
+      this.open[cpu] = prev;
       return;
     }
     const seg: StoredSegment = { cpu, task, startNs: nowNs, endNs: null, removed: false };
     this.segs.push(seg);
-    this.open.set(cpu, seg);
+    this.open[cpu] = seg;
     if (this.segs.length - this.head > this.capacity) this.trim();
   }
 
@@ -90,7 +95,7 @@ export class Timeline {
     }
     this.segs = kept;
     this.head = 0;
-    this.lastClosed.clear();
+    this.lastClosed.fill(undefined);
     this.dropped = 0;
   }
 
