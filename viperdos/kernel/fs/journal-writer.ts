@@ -42,7 +42,7 @@ import {
   JOURNAL_MAGIC, JOURNAL_VERSION, journalStartOf, MAX_JOURNAL_TXN_BLOCKS, TXN,
 } from "../../fs/format.js";
 import { readJournal } from "../../fs/journal.js";
-import type { Volume } from "../../fs/volume.js";
+import { superblockProblem, Volume } from "../../fs/volume.js";
 import type { BlockCache } from "./blockcache.js";
 
 /** Largest logged part of one transaction: the data area minus descriptor and commit. */
@@ -198,6 +198,32 @@ export class JournalWriter {
   snapshot(): JournalWriterSnapshot {
     return { start: this.start, sequence: this.sequence, ...this.stats, last: this.last && { ...this.last, logged: [...this.last.logged], ordered: [...this.last.ordered] } };
   }
+}
+
+/**
+ * Mount-time recovery made crash-safe: copy every committed transaction of
+ * the journal to its home blocks, and the primary superblock to the backup,
+ * and FLUSH, before Volume.open's own replay empties the journal (a single
+ * write-back would let the device land the emptied header before the home
+ * blocks, losing a committed transaction). Returns how many transactions
+ * were applied (0: nothing to do, nothing written). Errors (FsError): I/O,
+ * no usable superblock, a garbage journal (the mount then fails the same way).
+ */
+export function replayBeforeMount(cache: BlockCache): number {
+  const probe = Volume.open(cache, { replay: false });
+  const st = readJournal(cache, probe.sb);
+  if (st.kind === "garbage") throw new FsError(`journal: ${st.problems.join("; ")}`);
+  if (st.kind !== "committed" || !st.header) return 0;
+  let applied = 0;
+  for (const t of st.transactions) {
+    if (t.status !== "committed") continue;
+    t.targets.forEach((home, i) => cache.writeBlock(home, cache.readBlock(st.header!.startBlock + t.pos + 1 + i)));
+    applied++;
+  }
+  const primary = cache.readBlock(0);
+  if (!superblockProblem(primary, cache.blockCount)) cache.writeBlock(probe.sb.totalBlocks - 1, primary);
+  cache.flush();
+  return applied;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -32,7 +32,7 @@ import { KernelObject, type IdSource } from "../cap/objects.js";
 import { E } from "../errors.js";
 import type { Process } from "../proc/process.js";
 import type { BlockCache } from "./blockcache.js";
-import { JournalWriter } from "./journal-writer.js";
+import { JournalWriter, replayBeforeMount } from "./journal-writer.js";
 
 /** First descriptor number for files (0-2 are the console). */
 export const FIRST_FILE_FD = 3;
@@ -143,6 +143,7 @@ export class Vfs {
   mount(name: "SYS" | "D1", cache: BlockCache): Mount | number {
     let vol: Volume;
     try {
+      replayBeforeMount(cache); // home blocks durable before the journal is emptied
       vol = Volume.open(cache);
       // Mounting writes nothing unless a journal was replayed (upstream wrote to its disks at every boot).
       if (vol.replayed > 0) {
