@@ -1,0 +1,73 @@
+// `viperdos boot` in a real pseudo-terminal (a tmux session): raw mode, keys
+// reach the guest one chunk at a time, Ctrl+C goes to the shell (drops the
+// line), Ctrl+A X quits, EndShell powers off. Skipped when tmux is missing.
+// (tmux capture-pane drops trailing blanks: a prompt shows as "SYS:>".)
+
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBootImages } from "../viperdos/tools/images.js";
+
+const CLI = join(process.cwd(), "dist", "bin", "viperdos.js");
+const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
+const session = `vdshell-${process.pid}`;
+
+function tmux(...args: string[]): string {
+  return spawnSync("tmux", args, { encoding: "utf8" }).stdout ?? "";
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll the pane until `pred` holds (or 20 s pass); returns the pane text. */
+async function waitFor(pred: (pane: string) => boolean): Promise<string> {
+  let pane = "";
+  for (let i = 0; i < 200; i++) {
+    pane = tmux("capture-pane", "-p", "-t", session, "-S", "-200");
+    if (pred(pane)) return pane;
+    await sleep(100);
+  }
+  return pane;
+}
+
+/** Start `viperdos boot` in a detached tmux session; its exit status goes to the returned file. */
+function start(): string {
+  const status = join(mkdtempSync(join(tmpdir(), "vdtty-")), "status");
+  tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "50", `node ${CLI} boot --cpus 1; echo $? > ${status}; sleep 60`);
+  return status;
+}
+
+beforeAll(() => {
+  if (hasTmux) buildBootImages();
+});
+
+afterEach(() => {
+  if (hasTmux) tmux("kill-session", "-t", session);
+});
+
+describe.skipIf(!hasTmux)("vinit in a terminal", () => {
+  it("reaches the prompt, runs typed commands, Ctrl+C drops a line, Ctrl+A X quits", async () => {
+    const status = start();
+    expect(await waitFor((p) => /SYS:>\s*$/m.test(p))).toContain("ViperDOS Lab - type Help");
+    tmux("send-keys", "-t", session, "Echo hi there", "Enter");
+    expect(await waitFor((p) => /^hi there$/m.test(p))).toMatch(/SYS:> Echo hi there\n/);
+    tmux("send-keys", "-t", session, "Echo never", "C-c");
+    expect(await waitFor((p) => p.includes("^C"))).toMatch(/SYS:> Echo never\^C\nSYS:>/);
+    tmux("send-keys", "-t", session, "Vers", "Tab", "Enter");
+    expect(await waitFor((p) => p.includes("vinit shell"))).toMatch(/SYS:> Version\s*\nViperDOS 0\.1/);
+    tmux("send-keys", "-t", session, "C-a", "x");
+    expect(await waitFor((p) => p.includes("[viperdos: quit"))).toContain("[viperdos: quit (Ctrl+A X), powered off]");
+    await waitFor(() => existsSync(status));
+    expect(readFileSync(status, "utf8").trim()).toBe("0");
+  });
+
+  it("EndShell powers the machine off and the command exits 0", async () => {
+    const status = start();
+    await waitFor((p) => /SYS:>\s*$/m.test(p));
+    tmux("send-keys", "-t", session, "endshell", "Enter");
+    expect(await waitFor((p) => p.includes("[viperdos: shell ended"))).toContain("powered off");
+    await waitFor(() => existsSync(status));
+    expect(readFileSync(status, "utf8").trim()).toBe("0");
+  });
+});
