@@ -82,12 +82,15 @@ export class PollSet extends KernelObject {
     for (const w of ws) w();
   }
 
-  /** Registers a one-shot waiter; returns its cancel function. */
+  /**
+   * Registers a one-shot waiter; returns its cancel function. Registering
+   * the same function twice keeps one registration (callers cancel their
+   * previous wait before waiting again).
+   */
   addWaiter(w: () => void): () => void {
-    const once = () => w();
-    this.waiters.add(once);
+    this.waiters.add(w);
     return () => {
-      this.waiters.delete(once);
+      this.waiters.delete(w);
     };
   }
 
@@ -187,6 +190,30 @@ export function pollReady(table: HandleTable, setH: number): PollResult[] | numb
     out.push({ handle: e.handle, events: ev });
   }
   return out;
+}
+
+/**
+ * pollReady without allocation, for POLL_WAIT: writes (handle, events)
+ * pairs of the ready entries, in entry order, into out[0..2*count) (out
+ * holds at least 2 * MAX_POLL_ENTRIES) and returns count; the same
+ * semantics and errors as pollReady.
+ */
+export function pollReadyInto(table: HandleTable, setH: number, out: Uint32Array): number {
+  const set = table.getObject(setH, PollSet, Rights.READ);
+  if (typeof set === "number") return set;
+  dropDeadEntries(table, set);
+  let count = 0;
+  const entries = set.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    const ev = e.target.readyEvents() & e.events;
+    if (ev === 0) continue;
+    if ((ev & PollEvent.TIMER) !== 0 && e.object instanceof TimerObject) e.object.consume();
+    out[2 * count] = e.handle;
+    out[2 * count + 1] = ev;
+    count++;
+  }
+  return count;
 }
 
 /**

@@ -17,12 +17,12 @@ import { SYS } from "./table.js";
 import { copyIn, copyOut, readU32, writeU32 } from "../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE } from "../mm/layout.js";
 import { channelClose, channelCreate, channelRecv, channelSend, CHANNEL_MAX_BYTES, CHANNEL_MAX_HANDLES } from "../ipc/channel.js";
-import { pollAdd, pollCreate, pollRemove, pollWaitOrBlock, MAX_POLL_ENTRIES } from "../ipc/poll.js";
+import { pollAdd, pollCreate, pollOnReady, pollReadyInto, pollRemove, MAX_POLL_ENTRIES } from "../ipc/poll.js";
 import { timerCancel, timerCreate } from "../ipc/timer.js";
 import { shmClose, shmCreate, shmForMapping } from "../ipc/shm.js";
 import { Resource } from "../cap/limits.js";
 import type { Kernel } from "../kernel.js";
-import type { Task } from "../proc/process.js";
+import type { Task, WaitReason } from "../proc/process.js";
 import { err, i64, n, ok, u32, type HandlerTable, type Outcome } from "./abi.js";
 
 /** Kind numbers in CAP_QUERY/CAP_LIST (0 = unknown). */
@@ -49,6 +49,13 @@ function u32Array(values: readonly number[]): Uint8Array {
   return out;
 }
 
+/** Scratch for POLL_WAIT (one syscall at a time): ready pairs, and the same as struct vd_poll_event bytes. */
+const readyPairs = new Uint32Array(2 * MAX_POLL_ENTRIES);
+const readyBytes = new Uint8Array(8 * MAX_POLL_ENTRIES);
+const readyView = new DataView(readyBytes.buffer);
+/** t.wait of a POLL_WAIT without a timeout (never mutated, so shared). */
+const POLL_FOREVER: WaitReason = { kind: "poll", untilNs: Infinity };
+
 /** POLL_WAIT: ready entries now, or block until one is (or the timeout passes). */
 function pollWait(k: Kernel, t: Task, a: readonly bigint[]): Outcome {
   const table = t.process.handles;
@@ -57,44 +64,40 @@ function pollWait(k: Kernel, t: Task, a: readonly bigint[]): Outcome {
   const timeoutMs = i64(a[3]);
   t.cancelWait?.();
   t.cancelWait = undefined;
-  const wake = (t.pollWake ??= () => k.wakeTask(t, Math.max(t.cpu, 0)));
-  const r = pollWaitOrBlock(table, set, wake);
-  if (typeof r === "number") {
+  const count = pollReadyInto(table, set, readyPairs);
+  if (count < 0) {
     t.deadlineNs = undefined;
-    return err(r);
+    return err(count);
   }
-  if ("ready" in r) {
+  if (count > 0) {
     t.deadlineNs = undefined;
-    const take = Math.min(r.ready.length, max);
+    const take = Math.min(count, max);
     if (take > 0) {
       // struct vd_poll_event { u32 handle; u32 events; } per ready entry.
-      const out = new Uint8Array(take * 8);
-      const dv = new DataView(out.buffer);
       for (let i = 0; i < take; i++) {
-        dv.setUint32(8 * i, r.ready[i].handle >>> 0, true);
-        dv.setUint32(8 * i + 4, r.ready[i].events >>> 0, true);
+        readyView.setUint32(8 * i, readyPairs[2 * i], true);
+        readyView.setUint32(8 * i + 4, readyPairs[2 * i + 1], true);
       }
-      const c = copyOut(t.process.as, n(a[1]), out);
+      const c = copyOut(t.process.as, n(a[1]), readyBytes.subarray(0, take * 8));
       if (c < 0) return err(c);
     }
     return ok(take);
   }
-  // Nothing ready: check the timeout (0 = just check, negative = forever).
+  // Nothing ready: check the timeout (0 = just check, negative = forever); only then register the waiter.
   const now = k.machine.now();
-  if (timeoutMs === 0) {
-    r.blocked();
-    return ok(0);
-  }
+  if (timeoutMs === 0) return ok(0);
   if (timeoutMs > 0) {
     if (t.deadlineNs === undefined) t.deadlineNs = now + timeoutMs * 1e6;
     if (now >= t.deadlineNs) {
-      r.blocked();
       t.deadlineNs = undefined;
       return ok(0);
     }
   }
-  t.cancelWait = r.blocked;
-  return k.blockOn(t, timeoutMs > 0 ? { kind: "poll", untilNs: t.deadlineNs! } : { kind: "poll", untilNs: Infinity });
+  const wake = (t.pollWake ??= () => k.wakeTask(t, Math.max(t.cpu, 0)));
+  const cancel = pollOnReady(table, set, wake);
+  if (typeof cancel === "number") return err(cancel); // not reached: pollReadyInto checked the set
+  t.cancelWait = cancel;
+  return k.blockOn(t, timeoutMs > 0 ? { kind: "poll", untilNs: t.deadlineNs! } : POLL_FOREVER);
 }
 
 export const IPC_HANDLERS: HandlerTable = [
