@@ -153,6 +153,16 @@ export class ConsoleSession {
     return this.shell.tasks.some((t) => t.state === "blocked" && t.wait?.kind === "console");
   }
 
+  /** Plain data for inspection: is the shell waiting for a key, has it ended, bytes not yet read. */
+  snapshot(): { waitingForInput: boolean; ended: boolean; pendingInput: number; shellPid: number } {
+    return {
+      waitingForInput: this.waitingForInput(),
+      ended: this.ended(),
+      pendingInput: this.k.machine.uart.pendingInput + this.k.console.input.length,
+      shellPid: this.shell.pid,
+    };
+  }
+
   /** Run until the shell ends or waits for console input. Returns true when the shell ended. */
   runToWait(): boolean {
     while (!this.ended() && !this.waitingForInput()) {

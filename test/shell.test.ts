@@ -80,7 +80,7 @@ describe("vinit over piped input", () => {
     const script = [
       "Version", "echo Hello   World", "ECHO \"two  spaces\"", "Dir C:", "List SYS:", "pwd", "cd C:", "cwd", "cd SYS:",
       "MakeDir T:work", "Dir T:", "Copy S:startup T:work", "Type T:work/startup", "Rename T:work/startup T:work/s2",
-      "Dir T:work", "Delete T:work/s2 T:work", "Dir T:", "Avail", "Status", "Date", "Time", "Assign", "History",
+      "Dir T:work", "Delete T:work/s2 T:work", "Dir T:", "Avail", "Status", "Date", "Time", "Assign", "Caps", "History",
     ].join("\n") + "\n";
     const { status, steps } = boot(script);
     expect(status).toBe(0);
@@ -105,7 +105,8 @@ describe("vinit over piped input", () => {
     expect(outputOf(steps, "Date")).toBe("2026-01-01 00:00:00 UTC\n"); // the default RTC epoch
     expect(outputOf(steps, "Time")).toBe("00:00:00\n");
     expect(outputOf(steps, "Assign")).toMatch(/C\s+D1:c\n/);
-    expect(outputOf(steps, "History")).toMatch(/1 {2}Version\n[\s\S]* 22 {2}Assign\n/);
+    expect(outputOf(steps, "Caps")).toMatch(/^ {2}HANDLE +KIND +RIGHTS\n0 handles\n$/); // process 1 has no bootstrap channel
+    expect(outputOf(steps, "History")).toMatch(/1 {2}Version\n[\s\S]* 22 {2}Assign\n +23 {2}Caps\n/);
   });
 
   it("runs programs from C: with PWD and arguments; the exit status is the return code", () => {

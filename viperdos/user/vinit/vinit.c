@@ -301,6 +301,28 @@ static int cmd_status(void)
     return RC_OK;
 }
 
+/* struct vd_cap_entry and the kind numbers from viperdos/kernel/syscall/ipc.ts; rights from cap/rights.ts. */
+struct vd_cap_entry { u32 handle; u32 kind; u32 rights; u32 pad; };
+
+static int cmd_caps(void)
+{
+    static const char *kinds[] = { "?", "channel", "poll", "timer", "shm", "task", "process", "file", "dir",
+                                   "socket", "tls", "device", "irq", "dma", "console" };
+    static const char rights[] = "RWXLCDdTSVIQM"; /* READ WRITE EXECUTE LIST CREATE DELETE DERIVE TRANSFER SPAWN TRAVERSE DEVICE IRQ DMA */
+    static struct vd_cap_entry caps[64];
+    vd_ret r = vd_cap_list(caps, 64);
+    if (r.status != 0) return fail(RC_ERROR, "Caps", r.status);
+    printf("  %-10s %-8s %s\n", "HANDLE", "KIND", "RIGHTS");
+    for (long i = 0; i < r.r1; i++) {
+        char rs[16];
+        for (int b = 0; b < 13; b++) rs[b] = (caps[i].rights >> b) & 1 ? rights[b] : '-';
+        rs[13] = 0;
+        printf("  0x%08x %-8s %s\n", caps[i].handle, caps[i].kind < 15 ? kinds[caps[i].kind] : "?", rs);
+    }
+    printf("%ld handle%s\n", r.r1, r.r1 == 1 ? "" : "s");
+    return RC_OK;
+}
+
 /* Civil date from days since 1970-01-01 (Howard Hinnant's public-domain algorithm). */
 static void civil(long days, long *y, int *m, int *d)
 {
@@ -422,12 +444,7 @@ static int execute(char *line)
     if (ieq(c, "Uptime")) return cmd_uptime();
     if (ieq(c, "Avail")) return cmd_avail();
     if (ieq(c, "Status")) return cmd_status();
-    if (ieq(c, "Caps")) {
-        vd_ret r = vd_cap_list(0, 0);
-        if (r.status != 0) return fail(RC_ERROR, "Caps", r.status);
-        printf("vinit holds %ld handle%s\n", r.r1, r.r1 == 1 ? "" : "s");
-        return RC_OK;
-    }
+    if (ieq(c, "Caps")) return cmd_caps();
     if (ieq(c, "Date")) return cmd_date(0);
     if (ieq(c, "Time")) return cmd_date(1);
     if (ieq(c, "Cls")) { printf("\033[2J\033[H"); return RC_OK; }
