@@ -95,6 +95,31 @@ describe("link timing", () => {
   });
 });
 
+describe("link clocks", () => {
+  it("counts deliveries made late because the receiver's clock ran ahead", () => {
+    const ca = new VirtualClock();
+    const cb = new VirtualClock();
+    const a = endpoint(ca, "a");
+    const b = endpoint(cb, "b");
+    const link = new Link(a, b, { params: { delayNs: 1000 } });
+    cb.runDue(5000); // b ran ahead by a slice longer than the delay
+    a.send(1);
+    cb.runDue(5000);
+    expect(b.got).toEqual([{ t: 5000, seq: 1, len: 1000 }]);
+    expect(link.counters("aToB")).toMatchObject({ late: 1, maxLateNs: 4000 });
+  });
+
+  it("uses the sender's finer transmit time when it has one", () => {
+    const clock = new VirtualClock();
+    const a = Object.assign(endpoint(clock, "a"), { txTimeNs: () => 700 });
+    const b = endpoint(clock, "b");
+    new Link(a, b, { params: { delayNs: 1000 } });
+    a.send(1);
+    clock.runDue(1e6);
+    expect(b.got[0].t).toBe(1700);
+  });
+});
+
 describe("link queue", () => {
   it("drop-tail in packets: a burst beyond the limit is dropped, the queue drains with time", () => {
     const p = pair({ params: { bandwidthBps: 8_000_000, queueLimit: 5 } }); // 1 ms per 1000-byte frame

@@ -17,7 +17,7 @@
 // header with num_buffers = 1 followed by the frame.
 //
 // Time: this is a NetEndpoint (emulator/net/endpoint.ts). A TX kick hands the
-// frame to the wire at the machine clock's now; a frame from the wire arrives
+// frame to the wire at the machine clock's now (or the finer `now` option); a frame from the wire arrives
 // from a clock event at its arrival time and goes into the next available RX
 // chain at once (used ring + interrupt). With no RX chain available, the
 // driver not ready or the link down, the frame is dropped and counted.
@@ -47,6 +47,11 @@ export interface VirtioNetOptions {
   clock: VirtualClock;
   /** "aa:bb:cc:dd:ee:ff" (default DEFAULT_MAC). Throws RangeError if malformed. */
   mac?: string;
+  /**
+   * Finer transmit time (ns, >= clock.now()), e.g. the kicking CPU's
+   * Machine.cpuTimeNs(i); default clock.now() (the start of the round).
+   */
+  now?: () => number;
   /** Ring size offered per queue (default 256). */
   queueNumMax?: number;
   name?: string;
@@ -89,12 +94,14 @@ export class VirtioNet implements VirtioBackend, NetEndpoint {
   private ctx: VirtioContext | undefined;
   private tx: FrameSink | undefined;
   private linkUpValue = true;
+  private readonly nowFn: (() => number) | undefined;
 
   constructor(opts: VirtioNetOptions) {
     const mac = parseMac(opts.mac ?? DEFAULT_MAC);
     if (!mac) throw new RangeError(`VirtioNet: bad MAC ${opts.mac}`);
     this.mac = mac;
     this.clock = opts.clock;
+    this.nowFn = opts.now;
     this.queueNumMax = opts.queueNumMax ?? 256;
     this.name = opts.name ?? `virtio-net ${macToString(mac)}`;
     this.config.set(mac, 0);
@@ -132,6 +139,11 @@ export class VirtioNet implements VirtioBackend, NetEndpoint {
 
   connect(tx: FrameSink | undefined): void {
     this.tx = tx;
+  }
+
+  txTimeNs(): number {
+    const now = this.clock.now();
+    return this.nowFn ? Math.max(now, this.nowFn()) : now;
   }
 
   /** A frame from the wire: into the next RX chain, or dropped with a counter. */

@@ -13,7 +13,9 @@
 // - Several machines in one process each have their own VirtualClock; a
 //   topology runner advances them in lockstep. A wire computes arrival times
 //   in the sender's time and schedules them, as absolute times, on the
-//   receiver's clock (clamped to its now if that clock ran ahead).
+//   receiver's clock (clamped to its now if that clock ran ahead: the Link
+//   counts such late deliveries, so a runner can check its slices are no
+//   longer than the smallest link delay).
 //
 // A frame is a complete Ethernet II frame without FCS: destination MAC (6),
 // source MAC (6), EtherType (2), payload.
@@ -32,6 +34,12 @@ export interface NetEndpoint {
   receive(frame: Uint8Array): void;
   /** Plug into a wire (`tx` sends into it) or unplug (undefined); later sends while unplugged are dropped. */
   connect(tx: FrameSink | undefined): void;
+  /**
+   * Optional: the virtual time (ns) at which the frame now being sent left,
+   * when it is finer than clock.now() (a CPU part-way through a machine
+   * round). Must be >= clock.now(). Wires use clock.now() without it.
+   */
+  txTimeNs?(): number;
 }
 
 /** Ethernet constants and helpers shared by the NIC, switch and gateway. */

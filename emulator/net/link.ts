@@ -88,6 +88,9 @@ export interface LinkCounters {
   reordered: number;
   /** Frames sent while the link was down or arriving after it went down. */
   droppedDown: number;
+  /** Deliveries scheduled before the receiver's clock (it ran ahead of the sender); and the worst lateness. */
+  late: number;
+  maxLateNs: number;
 }
 
 export type LinkDirection = "aToB" | "bToA";
@@ -127,7 +130,7 @@ export interface LinkSnapshot {
 
 const newCounters = (): LinkCounters => ({
   sentPackets: 0, sentBytes: 0, deliveredPackets: 0, deliveredBytes: 0, droppedQueue: 0,
-  droppedRed: 0, lost: 0, duplicated: 0, reordered: 0, droppedDown: 0,
+  droppedRed: 0, lost: 0, duplicated: 0, reordered: 0, droppedDown: 0, late: 0, maxLateNs: 0,
 });
 
 /**
@@ -190,7 +193,7 @@ class Direction {
   send(frame: Uint8Array): void {
     const p = this.params;
     const c = this.counters;
-    const now = this.from.clock.now();
+    const now = this.from.txTimeNs?.() ?? this.from.clock.now();
     c.sentPackets++;
     c.sentBytes += frame.length;
     // Four draws per frame, always, so each impairment keeps its own pattern.
@@ -260,6 +263,11 @@ class Direction {
   }
 
   private schedule(atNs: number, frame: Uint8Array): void {
+    const lateNs = this.to.clock.now() - atNs;
+    if (lateNs > 0) {
+      this.counters.late++;
+      this.counters.maxLateNs = Math.max(this.counters.maxLateNs, lateNs);
+    }
     const ev = this.to.clock.schedule(atNs, () => {
       this.pending.delete(ev);
       if (!this.link.up) {
