@@ -137,8 +137,9 @@ export const bootCommand: KernelCommand = {
 
 /**
  * The shell's process on a kernel, run in slices between host input events.
- * waitingForInput(): every CPU idle (no interrupt pending), no console input and the shell
- * blocked reading the console — nothing can happen until a key arrives.
+ * waitingForInput(): every CPU idle (no interrupt pending), no console input and a
+ * task (the shell or a program it runs) blocked reading the console —
+ * nothing can happen until a key arrives.
  */
 export class ConsoleSession {
   constructor(private readonly k: Kernel, private readonly shell: Process, private readonly ended: () => boolean) {}
@@ -150,7 +151,8 @@ export class ConsoleSession {
     for (let i = 0; i < k.machine.cpus.length; i++) {
       if (k.machine.isOnline(i) && (!k.machine.isIdle(i) || k.machine.cpus[i].state.irqLine)) return false;
     }
-    return this.shell.tasks.some((t) => t.state === "blocked" && t.wait?.kind === "console");
+    // The shell, or a program it runs, reads the console.
+    return this.k.allTasks().some((t) => t.state === "blocked" && t.wait?.kind === "console");
   }
 
   /** Plain data for inspection: is the shell waiting for a key, has it ended, bytes not yet read. */
@@ -166,7 +168,8 @@ export class ConsoleSession {
   /** Run until the shell ends or waits for console input. Returns true when the shell ended. */
   runToWait(): boolean {
     while (!this.ended() && !this.waitingForInput()) {
-      this.k.runUntil(this.k.machine.now() + 1e9, () => this.ended() || this.waitingForInput());
+      const why = this.k.runUntil(this.k.machine.now() + 1e9, () => this.ended() || this.waitingForInput());
+      if (why === "idle") break; // nothing can ever happen again (every task blocked, no event pending)
     }
     return this.ended();
   }
