@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../emulator/clock.js";
 import { Link, serialisationNs, IDEAL_LINK, type LinkOptions } from "../emulator/net/link.js";
+import { Capture, PCAP_MAGIC_NS } from "../emulator/net/capture.js";
 import type { FrameSink, NetEndpoint } from "../emulator/net/endpoint.js";
 
 /** A bare endpoint recording (time, sequence number) of each frame it receives. */
@@ -233,5 +234,37 @@ describe("link impairments (seeded)", () => {
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
     expect(s.aToB.params.queueLimit).toBe("unlimited");
     expect(s.aToB.counters.sentPackets).toBe(10);
+  });
+});
+
+describe("link capture", () => {
+  it("records each frame's fate in virtual time and exports pcap", () => {
+    const cap = new Capture(100);
+    const p = pair({ seed: 11, capture: cap, params: { delayNs: 1500, bandwidthBps: 8e9, queueLimit: 2, lossRate: 0.3 } });
+    for (let i = 0; i < 10; i++) p.a.send(i, 100);
+    p.clock.runDue(1e9);
+    const c = p.link.counters("aToB");
+    const snap = cap.snapshot();
+    expect(snap.byEvent).toEqual({ send: 10, "drop-queue": c.droppedQueue, ...(c.lost ? { lost: c.lost } : {}), deliver: c.deliveredPackets });
+    const delivers = cap.records((r) => r.event === "deliver");
+    expect(delivers.map((r) => r.tNs)).toEqual(p.b.got.map((g) => g.t));
+    expect(delivers[0].where).toBe("a <-> b aToB");
+    const pcap = cap.toPcap();
+    const v = new DataView(pcap.buffer);
+    expect(v.getUint32(0, true)).toBe(PCAP_MAGIC_NS);
+    expect(v.getUint32(20, true)).toBe(1);
+    expect(pcap.length).toBe(24 + delivers.length * (16 + 100));
+    expect(v.getUint32(24 + 4, true)).toBe(delivers[0].tNs); // ns part of the first timestamp
+    expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
+  });
+
+  it("keeps only the newest records when full", () => {
+    const cap = new Capture(3);
+    const p = pair({ capture: cap });
+    for (let i = 0; i < 5; i++) p.a.send(i);
+    expect(cap.records().length).toBe(3);
+    expect(cap.overwritten).toBe(2);
+    expect(cap.records().map((r) => r.frame[14])).toEqual([2, 3, 4]);
+    expect(() => new Capture(0)).toThrow(RangeError);
   });
 });

@@ -28,12 +28,16 @@
 // exactly. Parameters may be changed at any time with set(); frames already
 // in flight keep their computed arrival times.
 //
+// With a Capture (capture.ts) attached, every frame's fate is recorded in
+// virtual time and can be exported as pcap.
+//
 // Not yet: saveState/loadState (in-flight frames are closures on the clock;
 // a snapshot of a machine with frames in flight loses them).
 
 import type { EventHandle } from "../clock.js";
 import { Rng } from "../rng.js";
 import type { NetEndpoint } from "./endpoint.js";
+import type { Capture, CaptureEvent } from "./capture.js";
 
 export interface RedParams {
   /** Average occupancy (queue unit) below which nothing is dropped early. */
@@ -104,6 +108,8 @@ export interface LinkOptions {
   /** Seed for loss, duplication, reordering and RED (default 1). */
   seed?: number;
   name?: string;
+  /** Record every frame's fate here (capture.ts); may also be set later through Link.capture. */
+  capture?: Capture;
 }
 
 /** JSON snapshot of one direction. */
@@ -175,8 +181,12 @@ class Direction {
   private redCount = 0;
   readonly pending = new Set<EventHandle>();
 
-  constructor(readonly link: Link, readonly from: NetEndpoint, readonly to: NetEndpoint, params: LinkParams, readonly rng: Rng) {
+  constructor(readonly link: Link, readonly label: LinkDirection, readonly from: NetEndpoint, readonly to: NetEndpoint, params: LinkParams, readonly rng: Rng) {
     this.params = params;
+  }
+
+  private record(tNs: number, event: CaptureEvent, frame: Uint8Array): void {
+    this.link.capture?.add({ tNs, where: `${this.link.name} ${this.label}`, event, frame });
   }
 
   /** Drop queue entries finished by `now`. */
@@ -201,19 +211,24 @@ class Direction {
     const uDup = this.rng.nextFloat();
     const uReorder = this.rng.nextFloat();
     const uRed = this.rng.nextFloat();
+    const copy = frame.slice();
+    this.record(now, "send", copy);
     if (!this.link.up) {
       c.droppedDown++;
+      this.record(now, "drop-down", copy);
       return;
     }
     this.drain(now);
     const occ = this.occupancy();
     if (p.red && this.redDrop(occ, uRed)) {
       c.droppedRed++;
+      this.record(now, "drop-red", copy);
       return;
     }
     const size = p.queueUnit === "packets" ? 1 : frame.length;
     if (occ + size > p.queueLimit) {
       c.droppedQueue++;
+      this.record(now, "drop-queue", copy);
       return;
     }
     const start = Math.max(now, this.busyUntil);
@@ -223,6 +238,7 @@ class Direction {
     this.queueBytes += frame.length;
     if (uLoss < p.lossRate) {
       c.lost++;
+      this.record(now, "lost", copy);
       return;
     }
     let arrival = done + p.delayNs;
@@ -230,7 +246,6 @@ class Direction {
       c.reordered++;
       arrival += p.reorderDelayNs;
     }
-    const copy = frame.slice();
     this.schedule(arrival, copy);
     if (uDup < p.duplicateRate) {
       c.duplicated++;
@@ -272,8 +287,10 @@ class Direction {
       this.pending.delete(ev);
       if (!this.link.up) {
         this.counters.droppedDown++;
+        this.record(this.to.clock.now(), "drop-down", frame);
         return;
       }
+      this.record(this.to.clock.now(), "deliver", frame);
       this.counters.deliveredPackets++;
       this.counters.deliveredBytes += frame.length;
       this.to.receive(frame);
@@ -314,6 +331,8 @@ export class Link {
   readonly seed: number;
   /** False drops everything sent and everything still in flight when it arrives. */
   up = true;
+  /** Where frames' fates are recorded, if anywhere. */
+  capture: Capture | undefined;
   private readonly dirs: Record<LinkDirection, Direction>;
   private connected = true;
 
@@ -325,12 +344,13 @@ export class Link {
     if (a === b) throw new RangeError("Link: both ends are the same endpoint");
     this.name = opts.name ?? `${a.name} <-> ${b.name}`;
     this.seed = opts.seed ?? 1;
+    this.capture = opts.capture;
     const base = { ...IDEAL_LINK, ...opts.params };
     const pa = Link.checked({ ...base, ...opts.aToB });
     const pb = Link.checked({ ...base, ...opts.bToA });
     this.dirs = {
-      aToB: new Direction(this, a, b, pa, new Rng(this.seed * 2)),
-      bToA: new Direction(this, b, a, pb, new Rng(this.seed * 2 + 1)),
+      aToB: new Direction(this, "aToB", a, b, pa, new Rng(this.seed * 2)),
+      bToA: new Direction(this, "bToA", b, a, pb, new Rng(this.seed * 2 + 1)),
     };
     a.connect((f) => this.dirs.aToB.send(f));
     b.connect((f) => this.dirs.bToA.send(f));
