@@ -160,6 +160,17 @@ describe("vinit over piped input", () => {
     expect(outputOf(steps, "History")).toMatch(/1 {2}Echo first\n\s+2 {2}Echo second\n\s+3 {2}Echo first\n\s+4 {2}Echo first\n\s+5 {2}History\n/);
   });
 
+  it("read pages a built-in's output: Space a page, q quits", () => {
+    const echoes = Array.from({ length: 24 }, (_, i) => `Echo ${i + 1}\n`).join("");
+    const { steps } = boot(`${echoes}read History\n read History\nqEcho done\n`);
+    const reads = steps.filter((s) => s.command === "read History");
+    expect(reads).toHaveLength(2);
+    expect(reads[0].output).toMatch(/ 22 {2}Echo 22\n +23 {2}Echo 23\n +24 {2}Echo 24\n +25 {2}read History\n$/); // the prompt line was erased
+    expect(reads[0].output).not.toContain("More");
+    expect(reads[1].output).toMatch(/ 22 {2}Echo 22\n$/); // q after the first page
+    expect(steps.at(-2)?.output).toBe("done\n");
+  });
+
   it("Tab completes commands (built-in and C:) and paths", () => {
     const { steps } = boot("Vers\t\nsysi\t\nType S:sta\t\nS\t\n");
     expect(steps[0].command).toBe("Version ");

@@ -13,9 +13,48 @@
  *   the last failure.
  * - S:startup runs first when present (one command per line, # comments).
  * - EndShell exits vinit; the kernel run ends with it. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <viperdos/syscall.h>
+
+/* Built-in commands print through these: straight to the console, or into
+ * the capture buffer while `read <cmd>` pages the command's output. */
+static char capture_buf[64 * 1024];
+static usize capture_len;
+static int capturing;
+
+static void out_write(const char *p, usize n)
+{
+    if (!capturing) {
+        fwrite(p, 1, n, stdout);
+        return;
+    }
+    if (n > sizeof capture_buf - capture_len) n = sizeof capture_buf - capture_len;
+    memcpy(capture_buf + capture_len, p, n);
+    capture_len += n;
+}
+
+static int out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int out_printf(const char *fmt, ...)
+{
+    char tmp[2048]; /* longer output is cut (Help is the longest) */
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0) out_write(tmp, (usize)n < sizeof tmp ? (usize)n : sizeof tmp - 1);
+    return n;
+}
+
+static int out_putchar(int c)
+{
+    char ch = (char)c;
+    out_write(&ch, 1);
+    return c;
+}
+#define printf out_printf
+#define putchar out_putchar
 
 #define RC_OK 0
 #define RC_WARN 5
@@ -155,7 +194,7 @@ static int cmd_type(int argc, char **argv)
             return fail(RC_ERROR, argv[1], r.status);
         }
         if (r.r1 == 0) break;
-        fwrite(buf, 1, (size_t)r.r1, stdout);
+        out_write(buf, (usize)r.r1);
         last = buf[r.r1 - 1];
     }
     if (last != '\n') putchar('\n');
@@ -359,6 +398,7 @@ static int cmd_help(void)
            "  Rename from to       rename or move        cd [path]      change directory\n"
            "  pwd / cwd            current directory     Path           command search path\n"
            "  Assign [NAME: [dir]] list/set/remove       Run prog args  run a program\n"
+           "  read cmd args        page a built-in's output (Space, Enter, q)\n"
            "  Version Uptime Avail Status Caps Date Time Echo Cls History Why Help EndShell\n"
            "Other words run programs from the current directory, C:name or C:name.prg.\n"
            "Return codes: OK 0, WARN 5, ERROR 10, FAIL 20.\n");
@@ -414,6 +454,8 @@ static int run_program(int argc, char **argv)
 
 /* --- the command loop ----------------------------------------------------------------------- */
 
+static int cmd_read(int argc, char **argv);
+
 static int execute(char *line)
 {
     char *argv[MAX_ARGS];
@@ -457,7 +499,44 @@ static int execute(char *line)
     if (ieq(c, "Fetch") || ieq(c, "ssh") || ieq(c, "Servers"))
         return fail(RC_WARN, "not available yet: networking and servers are still to come", 0);
     if (ieq(c, "EndShell")) { running = 0; return RC_OK; }
+    if (ieq(c, "read")) return cmd_read(argc, argv);
     return run_program(argc, argv);
+}
+
+#define PAGE_LINES 22
+
+/* `read <cmd>`: run a built-in command with its output captured, then page
+ * it: Space a page, Enter a line, q quits. Programs' output cannot be
+ * captured (it goes to the console directly). */
+static int cmd_read(int argc, char **argv)
+{
+    if (argc < 2) return fail(RC_ERROR, "read: usage read COMMAND [ARGS]", 0);
+    if (capturing) return fail(RC_ERROR, "read: already paging", 0);
+    char line[LINE_MAX_LEN];
+    usize at = 0;
+    for (int i = 1; i < argc && at < sizeof line; i++)
+        at += (usize)snprintf(line + at, sizeof line - at, "%s%s", i > 1 ? " " : "", argv[i]);
+    capturing = 1;
+    capture_len = 0;
+    int rc = execute(line);
+    capturing = 0;
+    usize pos = 0;
+    int budget = PAGE_LINES;
+    while (pos < capture_len) {
+        char *nl = memchr(capture_buf + pos, '\n', capture_len - pos);
+        usize end = nl ? (usize)(nl - capture_buf) + 1 : capture_len;
+        out_write(capture_buf + pos, end - pos);
+        pos = end;
+        if (--budget > 0 || pos >= capture_len) continue;
+        fputs("-- More -- (Space: page, Enter: line, q: quit)", stdout);
+        fflush(stdout);
+        char key = 'q';
+        vd_ret r = vd_read(0, &key, 1);
+        fputs("\r\033[K", stdout);
+        if (r.status != 0 || key == 'q' || key == 'Q' || key == 3) break;
+        budget = (key == '\r' || key == '\n') ? 1 : PAGE_LINES;
+    }
+    return rc;
 }
 
 static void remember(const char *line)
@@ -474,7 +553,7 @@ static void remember(const char *line)
 
 static const char *const builtins[] = {
     "Assign", "Avail", "Caps", "cd", "chdir", "Cls", "Copy", "cwd", "Date", "Delete", "Dir", "Echo", "EndShell",
-    "Help", "History", "List", "MakeDir", "Path", "pwd", "Rename", "Run", "Status", "Time", "Type", "Uptime",
+    "Help", "History", "List", "MakeDir", "Path", "pwd", "read", "Rename", "Run", "Status", "Time", "Type", "Uptime",
     "Version", "Why", 0,
 };
 
