@@ -132,6 +132,14 @@ describe("vinit over piped input", () => {
     expect(steps.filter((s) => s.command === "Why")[2].output).toContain("T:none");
   });
 
+  it("Assign sets and removes logical names; system assigns are protected", () => {
+    const { steps } = boot("Assign WORK: T:\nMakeDir WORK:x\nDir T:\nAssign WORK:\nDir WORK:\nDelete T:x\nAssign SYS: T:\n");
+    expect(outputOf(steps, "Assign WORK: T:")).toBe("");
+    expect(outputOf(steps, "Dir T:")).toMatch(/x\s+<dir>/); // made through WORK:
+    expect(outputOf(steps, "Dir WORK:")).toMatch(/unknown assign[\s\S]*\[rc 10\]/);
+    expect(outputOf(steps, "Assign SYS: T:")).toMatch(/permission denied[\s\S]*\[rc 10\]/);
+  });
+
   it("EndShell powers off: later input is not run", () => {
     const r = boot("Echo before\nendshell\nEcho after\n");
     expect(r.status).toBe(0);
