@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../emulator/clock.js";
 import { Switch } from "../emulator/net/switch.js";
 import { Link } from "../emulator/net/link.js";
+import { clockNode, minLinkDelayNs, runLockstep } from "../emulator/net/lockstep.js";
 import { parseMac, type FrameSink, type NetEndpoint } from "../emulator/net/endpoint.js";
 
 function host(clock: VirtualClock, mac: string) {
@@ -116,5 +117,34 @@ describe("learning switch", () => {
     clock.runDue(1000);
     expect(b.got).toEqual([7]);
     expect(s2.lookup(A)).toBe(1);
+  });
+});
+
+describe("lockstep", () => {
+  it("keeps separate clocks exact when slices are no longer than the smallest delay", () => {
+    const run = (slice: number | undefined, reverse = false) => {
+      const [ca, cb, cs] = [new VirtualClock(), new VirtualClock(), new VirtualClock()];
+      const sw = new Switch(cs, { ports: 2 });
+      const a = host(ca, A);
+      const b = host(cb, B);
+      const links = [new Link(a, sw.port(0), { params: { delayNs: 3000 } }), new Link(sw.port(1), b, { params: { delayNs: 2000 } })];
+      // a sends at 1000, 6000, 11000: each arrives at b 5000 ns later.
+      const nodes = (reverse ? [cb, cs, ca] : [ca, cs, cb]).map(clockNode);
+      const arrivals: number[] = [];
+      const bRecv = b.receive.bind(b);
+      b.receive = (f) => { arrivals.push(cb.now()); bRecv(f); };
+      for (const at of [1000, 6000, 11000]) ca.schedule(at, () => a.send(B, at / 1000));
+      runLockstep(nodes, 50_000, slice ?? minLinkDelayNs(links));
+      return { arrivals, late: links[0].counters("aToB").late + links[1].counters("aToB").late, got: b.got };
+    };
+    const exact = run(undefined);
+    expect(exact).toEqual({ arrivals: [6000, 11000, 16000], late: 0, got: [1, 6, 11] });
+    expect(run(undefined, true)).toEqual(exact);
+    // A slice longer than the delays, receivers run first: arrivals come late.
+    const coarse = run(20_000, true);
+    expect(coarse.late).toBeGreaterThan(0);
+    expect(coarse.got).toEqual([1, 6, 11]);
+    expect(coarse.arrivals).not.toEqual(exact.arrivals);
+    expect(() => run(0)).toThrow(RangeError);
   });
 });
