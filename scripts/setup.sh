@@ -14,6 +14,7 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v ld.lld >/dev/null 2>&1 || need+=(lld)
 command -v llvm-objdump >/dev/null 2>&1 || need+=(llvm)
 command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)   # drives the shell through a real pseudo-terminal in tests
 apt_install ${need[@]+"${need[@]}"}
 
 # Debian's Jupyter clients (jupyter_client, nbclient, nbconvert) drive our
