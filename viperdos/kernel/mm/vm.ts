@@ -160,8 +160,11 @@ export class AddressSpace {
 
   /** TTBR0_EL1 value: table base with the ASID in bits 63:48. */
   get ttbr0(): bigint {
-    return (BigInt(this.asid) << 48n) | BigInt(this.pt.root);
+    // asid and root never change for an address space: build the BigInt once (activate runs on every switch).
+    return (this.ttbr0Value ??= (BigInt(this.asid) << 48n) | BigInt(this.pt.root));
   }
+
+  private ttbr0Value: bigint | undefined = undefined;
 
   get isDestroyed(): boolean {
     return this.destroyed;
@@ -190,7 +193,7 @@ export class AddressSpace {
   activate(cpu: CpuState, mmu: Mmu): void {
     cpu.ttbr0 = this.ttbr0;
     cpu.tcr = USER_TCR;
-    cpu.sctlr |= 1n;
+    if ((cpu.sctlr & 1n) === 0n) cpu.sctlr |= 1n;
     mmu.contextChanged();
   }
 

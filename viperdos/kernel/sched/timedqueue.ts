@@ -3,6 +3,8 @@
 
 import type { SchedTask } from "./task.js";
 
+const NONE_DUE: readonly SchedTask[] = Object.freeze([]);
+
 export class TimedQueue {
   private items: { atNs: number; task: SchedTask }[] = [];
 
@@ -19,8 +21,11 @@ export class TimedQueue {
 
   /** Removes `task` if queued; returns whether it was. */
   remove(task: SchedTask): boolean {
-    const i = this.items.findIndex((e) => e.task === task);
-    if (i < 0) return false;
+    // A plain loop: called on every block and wake, usually on an empty queue (no closure per call).
+    const items = this.items;
+    let i = 0;
+    while (i < items.length && items[i].task !== task) i++;
+    if (i === items.length) return false;
     this.items.splice(i, 1);
     return true;
   }
@@ -31,9 +36,10 @@ export class TimedQueue {
   }
 
   /** Removes and returns, in (time, id) order, every task due at or before `nowNs`. */
-  popDue(nowNs: number): SchedTask[] {
+  popDue(nowNs: number): readonly SchedTask[] {
     let n = 0;
     while (n < this.items.length && this.items[n].atNs <= nowNs) n++;
+    if (n === 0) return NONE_DUE; // the usual case, checked at every pick and tick: no allocation
     return this.items.splice(0, n).map((e) => e.task);
   }
 
