@@ -268,3 +268,33 @@ describe("link capture", () => {
     expect(() => new Capture(0)).toThrow(RangeError);
   });
 });
+
+describe("link state", () => {
+  it("save and load mid-run resumes exactly, frames in flight included", () => {
+    const opts: LinkOptions = { seed: 21, params: { delayNs: 30_000, bandwidthBps: 80_000_000, queueLimit: 8, lossRate: 0.1, duplicateRate: 0.05, reorderRate: 0.1, reorderDelayNs: 20_000 } };
+    const drive = (p: ReturnType<typeof pair>, from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        p.clock.runDue(i * 50_000 / 4);
+        p.a.send(i);
+        if (i % 3 === 0) p.a.send(10_000 + i);
+      }
+    };
+    const ref = pair(opts);
+    drive(ref, 0, 400);
+    ref.clock.runDue(1e12);
+    const half = pair(opts);
+    drive(half, 0, 200);
+    const clockState = half.clock.saveState();
+    const st = JSON.parse(JSON.stringify(half.link.saveState()));
+    expect(st.aToB.inFlight.length).toBeGreaterThan(0);
+    const resumed = pair(opts);
+    resumed.clock.loadState(clockState);
+    resumed.link.loadState(st);
+    drive(resumed, 200, 400);
+    resumed.clock.runDue(1e12);
+    // What arrived before the save plus what arrived after the load equals the uninterrupted run.
+    const before = half.b.got;
+    expect([...before, ...resumed.b.got]).toEqual(ref.b.got);
+    expect(resumed.link.counters("aToB")).toEqual(ref.link.counters("aToB"));
+  });
+});

@@ -31,11 +31,13 @@
 // With a Capture (capture.ts) attached, every frame's fate is recorded in
 // virtual time and can be exported as pcap.
 //
-// Not yet: saveState/loadState (in-flight frames are closures on the clock;
-// a snapshot of a machine with frames in flight loses them).
+// saveState()/loadState() carry everything, frames in flight included
+// (re-scheduled on the receivers' clocks, which must be restored first;
+// against other events due at the very same ns their order may change).
 
+import { Buffer } from "node:buffer";
 import type { EventHandle } from "../clock.js";
-import { Rng } from "../rng.js";
+import { Rng, type RngState } from "../rng.js";
 import type { NetEndpoint } from "./endpoint.js";
 import type { Capture, CaptureEvent } from "./capture.js";
 
@@ -124,6 +126,22 @@ export interface LinkDirectionSnapshot {
   busyUntilNs: number;
 }
 
+/** JSON state of one direction (saveState). */
+export interface LinkDirectionState {
+  params: Omit<LinkParams, "queueLimit"> & { queueLimit: number | null };
+  counters: LinkCounters;
+  queue: { doneNs: number; bytes: number }[];
+  busyUntil: number; redAvg: number; redCount: number; rng: RngState;
+  /** Frames in flight in delivery order, base64. */
+  inFlight: { atNs: number; frame: string }[];
+}
+
+export interface LinkState {
+  up: boolean;
+  aToB: LinkDirectionState;
+  bToA: LinkDirectionState;
+}
+
 export interface LinkSnapshot {
   name: string;
   up: boolean;
@@ -179,7 +197,8 @@ class Direction {
   private busyUntil = 0;
   private redAvg = 0;
   private redCount = 0;
-  readonly pending = new Set<EventHandle>();
+  /** Frames in flight, by their delivery event. */
+  readonly pending = new Map<EventHandle, Uint8Array>();
 
   constructor(readonly link: Link, readonly label: LinkDirection, readonly from: NetEndpoint, readonly to: NetEndpoint, params: LinkParams, readonly rng: Rng) {
     this.params = params;
@@ -295,16 +314,43 @@ class Direction {
       this.counters.deliveredBytes += frame.length;
       this.to.receive(frame);
     });
-    this.pending.add(ev);
+    this.pending.set(ev, frame);
   }
 
   /** Cancel everything in flight (counted as droppedDown). */
   cancelAll(): void {
-    for (const ev of this.pending) {
+    for (const ev of this.pending.keys()) {
       this.to.clock.cancel(ev);
       this.counters.droppedDown++;
     }
     this.pending.clear();
+  }
+
+  saveState(): LinkDirectionState {
+    const p = this.params;
+    const inFlight = [...this.pending.keys()].sort((x, y) => x.atNs - y.atNs || x.seq - y.seq);
+    return {
+      params: { ...p, red: p.red ? { ...p.red } : undefined, queueLimit: Number.isFinite(p.queueLimit) ? p.queueLimit : null },
+      counters: { ...this.counters }, queue: this.queue.map((e) => ({ ...e })), busyUntil: this.busyUntil,
+      redAvg: this.redAvg, redCount: this.redCount, rng: this.rng.saveState(),
+      inFlight: inFlight.map((ev) => ({ atNs: ev.atNs, frame: Buffer.from(this.pending.get(ev) ?? []).toString("base64") })),
+    };
+  }
+
+  loadState(st: LinkDirectionState): void {
+    for (const ev of this.pending.keys()) this.to.clock.cancel(ev);
+    this.pending.clear();
+    this.params = { ...st.params, red: st.params.red ? { ...st.params.red } : undefined, queueLimit: st.params.queueLimit ?? Infinity };
+    Object.assign(this.counters, st.counters);
+    this.queue = st.queue.map((e) => ({ ...e }));
+    this.queueBytes = this.queue.reduce((s, e) => s + e.bytes, 0);
+    this.busyUntil = st.busyUntil;
+    this.redAvg = st.redAvg;
+    this.redCount = st.redCount;
+    this.rng.loadState(st.rng);
+    const late = this.counters.late;
+    for (const f of st.inFlight) this.schedule(f.atNs, Uint8Array.from(Buffer.from(f.frame, "base64")));
+    this.counters.late = late;
   }
 
   snapshot(): LinkDirectionSnapshot {
@@ -393,6 +439,21 @@ export class Link {
     this.b.connect(undefined);
     this.dirs.aToB.cancelAll();
     this.dirs.bToA.cancelAll();
+  }
+
+  /** Everything needed to resume this link exactly (JSON). */
+  saveState(): LinkState {
+    return { up: this.up, aToB: this.dirs.aToB.saveState(), bToA: this.dirs.bToA.saveState() };
+  }
+
+  /**
+   * Resume from saveState() output; restore the endpoints' clocks first.
+   * Frames in flight are re-scheduled; anything in flight now is dropped.
+   */
+  loadState(st: LinkState): void {
+    this.up = st.up;
+    this.dirs.aToB.loadState(st.aToB);
+    this.dirs.bToA.loadState(st.bToA);
   }
 
   /** JSON view for notebooks (%link). */
