@@ -77,6 +77,24 @@ export interface PerCpu {
   irqs: number;
 }
 
+/**
+ * X`i` = `v` modulo 2^64. A number (an integer of magnitude < 2^53) is
+ * written as two 32-bit words, two's complement, with no BigInt; a bigint
+ * through the BigUint64Array store (which wraps modulo 2^64 itself).
+ */
+function setReg(x: BigUint64Array, x32: Uint32Array, i: number, v: number | bigint): void {
+  if (typeof v === "bigint") {
+    x[i] = v;
+    return;
+  }
+  if (!Number.isSafeInteger(v)) {
+    x[i] = BigInt(v); // as before: a non-integer result is a kernel bug and throws here
+    return;
+  }
+  x32[2 * i] = v % 4294967296 >>> 0;
+  x32[2 * i + 1] = Math.floor(v / 4294967296) >>> 0;
+}
+
 export class Kernel {
   readonly machine: Machine;
   readonly gic: GicDriver;
@@ -138,6 +156,7 @@ export class Kernel {
     this.sched = new Scheduler(this.machine.cpus.length);
     this.current = this.machine.cpus.map(() => undefined);
     this.needResched = this.machine.cpus.map(() => false);
+    this.regWords = this.machine.cpus.map((mc) => new Uint32Array(mc.state.x.buffer, mc.state.x.byteOffset, mc.state.x.length * 2));
     this.timers = new TimerService({
       now: () => this.machine.now(),
       setAlarm: (deadline) => {
@@ -319,7 +338,8 @@ export class Kernel {
   private handleSvc(cpu: number, t: Task): void {
     const c = this.machine.cpus[cpu].state;
     const x = c.x;
-    const num = Number(x[8] & 0xffff_ffffn);
+    const x32 = this.regWords[cpu];
+    const num = x32[16]; // W8: the low word of X8 (little-endian), read without a BigInt
     // One array reused for every syscall: no handler keeps `a` after it returns (checked: dispatch, ipc, threads, fs tables).
     const args = this.svcArgs;
     args[0] = x[0];
@@ -340,18 +360,20 @@ export class Kernel {
       this.trace.record(this.machine.now(), cpu, TraceKind.Syscall, t.tid, num, SYSCALL_TRACE_GONE);
       return;
     }
-    this.setResult(c, out);
+    this.setResult(c, x32, out);
     this.trace.record(this.machine.now(), cpu, TraceKind.Syscall, t.tid, num, out.s);
   }
 
+  /** Per CPU, X0-X30 as 32-bit words (a view of CpuState.x): syscall number and number results without BigInts. */
+  private readonly regWords: Uint32Array[];
+
   private readonly svcArgs: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
 
-  private setResult(c: { x: BigUint64Array }, r: Result): void {
-    // A BigUint64Array store wraps modulo 2^64 itself (ToBigUint64), so no BigInt.asUintN.
-    c.x[0] = r.s === 0 ? 0n : BigInt(r.s);
-    if (r.r1 !== undefined) c.x[1] = BigInt(r.r1);
-    if (r.r2 !== undefined) c.x[2] = BigInt(r.r2);
-    if (r.r3 !== undefined) c.x[3] = BigInt(r.r3);
+  private setResult(c: { x: BigUint64Array }, x32: Uint32Array, r: Result): void {
+    setReg(c.x, x32, 0, r.s);
+    if (r.r1 !== undefined) setReg(c.x, x32, 1, r.r1);
+    if (r.r2 !== undefined) setReg(c.x, x32, 2, r.r2);
+    if (r.r3 !== undefined) setReg(c.x, x32, 3, r.r3);
   }
 
   private handleAbort(cpu: number, t: Task): void {
