@@ -2,7 +2,8 @@
 // ViperFS images from the command line. Exit status 0 on success, 1 on a
 // file-system error or an unclean fsck, 2 on usage errors.
 
-import { readFileSync, writeFileSync, writeSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { out } from "./io.js";
 import { FsError } from "../viperdos/fs/format.js";
 import { fsck, formatFsckReport } from "../viperdos/fs/fsck.js";
 import { MemoryImage } from "../viperdos/fs/image.js";
@@ -16,17 +17,6 @@ export interface FsCommand {
   run(args: string[]): number;
 }
 
-function out(fd: number, s: string | Uint8Array): void {
-  const b = typeof s === "string" ? new TextEncoder().encode(s) : s;
-  for (let at = 0; at < b.length; ) {
-    try {
-      at += writeSync(fd, b, at);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
-      return;
-    }
-  }
-}
 
 /** Run `body`, turning FsError into "NAME: message" and exit 1. */
 function guarded(name: string, body: () => number): number {

@@ -1,7 +1,8 @@
 // `viperdos boot` and `viperdos run`: the ViperDOS kernel on the emulated
 // machine, from the command line.
 
-import { readFileSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { out } from "./io.js";
 import { basename } from "node:path";
 import { Kernel } from "../viperdos/kernel/kernel.js";
 import { runProgram } from "../viperdos/kernel/boot.js";
@@ -29,17 +30,6 @@ const MACHINE_OPTIONS = [
   "  --seed S     seed of every random device (default 1): same seed, same run",
 ];
 
-function out(fd: number, s: string | Uint8Array): void {
-  const b = typeof s === "string" ? new TextEncoder().encode(s) : s;
-  for (let at = 0; at < b.length; ) {
-    try {
-      at += writeSync(fd, b, at);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
-      return;
-    }
-  }
-}
 
 /** Parse the machine options in front of the positional arguments; a string is a usage error. */
 function parseMachineArgs(args: string[]): MachineArgs | string {

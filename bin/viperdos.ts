@@ -2,7 +2,8 @@
 // subcommand is a row of the table below: name, summary, usage, handler.
 // Exit status: the handler's; 2 for usage errors.
 
-import { readFileSync, readSync, writeSync } from "node:fs";
+import { readFileSync, readSync } from "node:fs";
+import { out } from "./io.js";
 import { ElfError } from "../emulator/linux-user/elf.js";
 import { runLinuxElf, RunElfResult } from "../emulator/linux-user/process.js";
 import { buildGuest, GuestBuildError } from "../viperdos/tools/build-guest.js";
@@ -18,18 +19,8 @@ interface Command {
   run(args: string[]): number;
 }
 
-/** Copy bytes to a host file descriptor, retrying short writes (pipes). */
-function writeAll(fd: number, b: Uint8Array): void {
-  for (let at = 0; at < b.length; ) {
-    try {
-      at += writeSync(fd, b, at);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
-      if ((e as NodeJS.ErrnoException).code === "EPIPE") return;
-      throw e;
-    }
-  }
-}
+/** Copy bytes to a host file descriptor in full (pipes: short writes, EAGAIN). */
+const writeAll = (fd: number, b: Uint8Array): void => out(fd, b);
 
 /** Host stdin for the guest, read on demand (blocking, like a real read(2)). */
 function readStdin(max: number): Uint8Array {
