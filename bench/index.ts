@@ -4,6 +4,7 @@
 
 import { benchLoop } from "./cpu-loop.js";
 import { benchGuests, benchMemory } from "./cpu-guest.js";
+import { benchShell } from "./shell.js";
 import { reporter, type Emit } from "./report.js";
 import { benchKernel } from "./kernel.js";
 
@@ -16,6 +17,7 @@ const BENCHES: Bench[] = [
   { name: "cpu.loop4", run: benchLoop },
   { name: "cpu.guest", run: (e) => benchGuests(e) },
   { name: "host.memory", run: benchMemory },
+  { name: "shell", run: (e) => benchShell(e) },
   { name: "kernel", run: (e) => benchKernel(e) },
 ];
 
