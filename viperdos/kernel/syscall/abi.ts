@@ -27,6 +27,7 @@ export const err = (s: number): Result => ({ s });
 /** Argument as a JS number (user addresses and sizes are < 2^53 when valid; else -1). */
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 export const n = (v: bigint): number => (v > MAX_SAFE_BIG ? -1 : Number(v));
-export const i32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
-export const i64 = (v: bigint): number => Number(BigInt.asIntN(64, v));
-export const u32 = (v: bigint): number => Number(v & 0xffff_ffffn);
+// Fast paths for the usual small values: a comparison allocates nothing, BigInt arithmetic does.
+export const i32 = (v: bigint): number => (v <= 0x7fff_ffffn && v >= -0x8000_0000n ? Number(v) : Number(BigInt.asIntN(32, v)));
+export const i64 = (v: bigint): number => (v <= MAX_SAFE_BIG && v >= -MAX_SAFE_BIG ? Number(v) : Number(BigInt.asIntN(64, v)));
+export const u32 = (v: bigint): number => (v <= 0xffff_ffffn && v >= 0n ? Number(v) : Number(v & 0xffff_ffffn));
