@@ -154,7 +154,7 @@ export function channelSend(table: HandleTable, h: number, bytes: Uint8Array, ha
   if (inbox.length >= CHANNEL_QUEUE_DEPTH) return E.WOULD_BLOCK;
   const caps = table.checkTransfer(handles);
   if (typeof caps === "number") return caps;
-  if (caps.some((c) => c.object === ep || c.object === ep.peer)) return E.INVALID_ARG;
+  if (caps.length > 0 && caps.some((c) => c.object === ep || c.object === ep.peer)) return E.INVALID_ARG;
   const stored = store ? store.put(bytes) : { view: bytes.slice(), free: undefined };
   if (typeof stored === "number") return E.NO_MEMORY;
   if (table.limits.chargeBytes(bytes.length) !== E.OK) {

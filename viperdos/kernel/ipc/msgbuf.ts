@@ -23,7 +23,13 @@ export class GuestMessageStore implements MessageStore {
 
   put(bytes: Uint8Array): { view: Uint8Array; free(): void } | number {
     const ram = this.pmm.bus.ram;
-    const cache = this.caches.find((c) => c.objectSize >= bytes.length);
+    let cache: SlabCache | undefined;
+    for (let i = 0; i < this.caches.length; i++) {
+      if (this.caches[i].objectSize >= bytes.length) {
+        cache = this.caches[i]; // no closure per message (this runs on every CHANNEL_SEND)
+        break;
+      }
+    }
     let pa: number;
     let free: () => void;
     if (cache) {

@@ -33,8 +33,11 @@ export const OBJECT_KIND_NUMBERS: Record<string, number> = {
 const kindNumber = (k: string): number => OBJECT_KIND_NUMBERS[k] ?? 0;
 
 /** Read `count` u32 handles from user memory. */
-function readHandles(t: Task, va: number, count: number): number[] | number {
-  if (count === 0) return [];
+const NO_HANDLES: readonly number[] = Object.freeze([]);
+const NO_BYTES = new Uint8Array(0);
+
+function readHandles(t: Task, va: number, count: number): readonly number[] | number {
+  if (count === 0) return NO_HANDLES;
   if (count > CHANNEL_MAX_HANDLES) return E.MSG_TOO_LARGE;
   const bytes = copyIn(t.process.as, va, count * 4);
   if (typeof bytes === "number") return bytes;
@@ -109,7 +112,7 @@ export const IPC_HANDLERS: HandlerTable = [
   [SYS.CHANNEL_SEND, (k, t, a) => {
     const len = u32(a[2]);
     if (len > CHANNEL_MAX_BYTES) return err(E.MSG_TOO_LARGE);
-    const bytes = len === 0 ? new Uint8Array(0) : copyIn(t.process.as, n(a[1]), len);
+    const bytes = len === 0 ? NO_BYTES : copyIn(t.process.as, n(a[1]), len);
     if (typeof bytes === "number") return err(bytes);
     const hs = readHandles(t, n(a[3]), u32(a[4]));
     if (typeof hs === "number") return err(hs);
