@@ -86,12 +86,13 @@ export class Mmu {
   // page. One set of arrays per translation context (ASID, or "MMU off"):
   // a context switch swaps the arrays instead of refilling them, and TLBI
   // clears the sets it concerns, so every set is as valid as the TLB itself.
-  private rTag: Float64Array;
-  private rOff: Float64Array;
-  private wTag: Float64Array;
-  private wOff: Float64Array;
-  private xTag: Float64Array;
-  private xOff: Float64Array;
+  // (assigned by useSet in the constructor)
+  private rTag!: Float64Array;
+  private rOff!: Float64Array;
+  private wTag!: Float64Array;
+  private wOff!: Float64Array;
+  private xTag!: Float64Array;
+  private xOff!: Float64Array;
   private readonly sets = new Map<number, FastSet>();
   /** Backing TLB: key = asid * 2^36 + vpage (asid 0x10000 for global entries). */
   private readonly backing = new Map<number, TlbEntry>();
@@ -110,16 +111,21 @@ export class Mmu {
   constructor(readonly bus: PhysicalBus, readonly cpu: CpuState) {
     const set = newFastSet();
     this.sets.set(MMU_OFF_KEY, set);
+    this.useSet(set);
+    this.ram = bus.ram;
+    this.ram16 = bus.ram16;
+    this.ram32 = bus.ram32;
+    this.ram64 = bus.ram64;
+  }
+
+  /** Make `set` the fast TLB the access paths use. */
+  private useSet(set: FastSet): void {
     this.rTag = set.rTag;
     this.rOff = set.rOff;
     this.wTag = set.wTag;
     this.wOff = set.wOff;
     this.xTag = set.xTag;
     this.xOff = set.xOff;
-    this.ram = bus.ram;
-    this.ram16 = bus.ram16;
-    this.ram32 = bus.ram32;
-    this.ram64 = bus.ram64;
   }
 
   // --- TLB maintenance (TLBI semantics) -------------------------------------
@@ -134,12 +140,7 @@ export class Mmu {
       set = newFastSet();
       this.sets.set(key, set);
     }
-    this.rTag = set.rTag;
-    this.rOff = set.rOff;
-    this.wTag = set.wTag;
-    this.wOff = set.wOff;
-    this.xTag = set.xTag;
-    this.xOff = set.xOff;
+    this.useSet(set);
     this.generation++; // block chains are VA links: the new context may map VAs elsewhere
     this.stats.flushes++;
   }
