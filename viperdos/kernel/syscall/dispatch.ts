@@ -6,7 +6,7 @@
 // mm/uaccess (bad pointers give -2/-6, never a throw).
 
 import { E } from "../errors.js";
-import { SYS, syscallByNumber } from "../syscall/table.js";
+import { SYS } from "../syscall/table.js";
 import { copyIn, copyInString, copyOut, writeU32 } from "../mm/uaccess.js";
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../proc/process.js";
@@ -178,12 +178,11 @@ const CORE_HANDLERS: HandlerTable = [
     const r = copyOut(t.process.as, n(a[0]), out);
     return r < 0 ? err(r) : ok(take.length);
   }],
-  [SYS.UNAME, (k, t, a) => {
+  [SYS.UNAME, (_k, t, a) => {
     const fields = ["ViperDOS", "viperdos-lab", KERNEL_RELEASE, "ViperDOS Lab TypeScript kernel", "aarch64"];
     const out = new Uint8Array(5 * 65);
     fields.forEach((f, i) => out.set(new TextEncoder().encode(f).subarray(0, 64), i * 65));
     const r = copyOut(t.process.as, n(a[0]), out);
-    void k;
     return r < 0 ? err(r) : ok();
   }],
 ];
@@ -249,7 +248,7 @@ function waitChild(k: Kernel, t: Task, pid: number, statusPtr: bigint, options: 
 /** Dispatch the syscall of task `t` (registers already in the CPU). */
 export function dispatchSyscall(k: Kernel, t: Task, num: number, args: readonly bigint[]): Outcome {
   const h = HANDLERS.get(num);
-  if (!h) return err(syscallByNumber(num) ? E.NOT_SUPPORTED : E.NOT_SUPPORTED);
+  if (!h) return err(E.NOT_SUPPORTED); // unknown, or known but not implemented here: -7 either way
   return h(k, t, args);
 }
 
