@@ -155,8 +155,13 @@ export function pollAdd(table: HandleTable, setH: number, handle: number, events
   } else {
     if (existing !== undefined) set.removeEntry(set.entries.indexOf(existing)); // stale entry for a reused handle
     if (set.entries.length >= MAX_POLL_ENTRIES) return E.POLL_FULL;
-    const unwatch = target.watch(() => set.wakeAll());
-    set.entries.push({ handle: handle >>> 0, events, target, object, unwatch });
+    // Wake waiters only when an event this entry asks for is ready (or the object went): a
+    // receive that makes a channel writable must not wake a task waiting to read it.
+    const entry: Entry = { handle: handle >>> 0, events, target, object, unwatch: () => {} };
+    entry.unwatch = target.watch(() => {
+      if ((target.readyEvents() & entry.events) !== 0 || object?.destroyed) set.wakeAll();
+    });
+    set.entries.push(entry);
   }
   if ((target.readyEvents() & events) !== 0) set.wakeAll();
   return E.OK;

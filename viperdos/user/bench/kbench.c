@@ -89,16 +89,18 @@ static int bench_fault(long n)
     return 0;
 }
 
-/* Wait until `h` has a message, then receive it into buf. */
+/* Wait until `h` has a message (poll), then receive it into buf. */
 static long recv_blocking(u32 poll, u32 h, char *buf, u32 len)
 {
+    /* Wait first, then receive: in a ping-pong the reply is never there
+     * right after our send, so a receive tried first would only fail. */
     struct vd_poll_event ev[1];
     for (;;) {
+        vd_ret w = vd_poll_wait(poll, ev, 1, -1);
+        if (w.status != 0) return w.status;
         u32 hn = 0;
         vd_ret r = vd_channel_recv(h, buf, len, 0, &hn);
         if (r.status != VERR_WOULD_BLOCK) return r.status;
-        vd_ret w = vd_poll_wait(poll, ev, 1, -1);
-        if (w.status != 0) return w.status;
     }
 }
 
