@@ -184,6 +184,13 @@ export class CpuState {
   retired = 0;
   /** VA of the basic block being executed (for retired counts after a fault). */
   blockStart = 0;
+  /**
+   * The translated block that ended the last runEl0 (an SVC, IRQ or budget
+   * exit), so the next runEl0 follows its chain link to the successor instead
+   * of a lookup. Opaque here (the translator's Block); links carry their own
+   * validity checks (VA, generation), so a stale value costs only a lookup.
+   */
+  resumeFrom: unknown = undefined;
   /** `retired` value at which the current runEl0 call stops (self-loops check it). */
   runLimit = 0;
 

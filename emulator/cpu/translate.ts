@@ -189,11 +189,18 @@ export function runEl0(t: Translator, c: CpuState, m: Mmu, budget: number): Exit
   c.runLimit = limit;
   c.exit = ExitKind.None;
   let block: Block | undefined;
-  let prev: Block | undefined;
+  let prev = c.resumeFrom as Block | undefined;
+  c.resumeFrom = undefined;
   try {
     for (;;) {
-      if (c.retired >= limit) return ExitKind.Budget;
-      if (c.irqLine && !c.irqMasked) return ExitKind.Irq;
+      if (c.retired >= limit) {
+        c.resumeFrom = prev;
+        return ExitKind.Budget;
+      }
+      if (c.irqLine && !c.irqMasked) {
+        c.resumeFrom = prev;
+        return ExitKind.Irq;
+      }
       // Follow a chain link when the previous block has seen this successor
       // under the current translation regime; else look the block up.
       const pc = c.pc;
@@ -225,7 +232,10 @@ export function runEl0(t: Translator, c: CpuState, m: Mmu, budget: number): Exit
       }
       c.blockStart = block.va;
       block.fn(c, m);
-      if (c.exit !== ExitKind.None) return c.exit;
+      if (c.exit !== ExitKind.None) {
+        c.resumeFrom = block; // an SVC ends its block: the kernel returns to its successor
+        return c.exit;
+      }
       prev = block;
     }
   } catch (e) {
