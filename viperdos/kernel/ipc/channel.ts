@@ -189,14 +189,16 @@ export function channelRecv(table: HandleTable, h: number, maxBytes = CHANNEL_MA
   let alive = 0;
   for (const c of msg.caps) if (c.alive) alive++;
   if (!table.canAccept(alive)) return E.NO_RESOURCE;
+  const wasFull = ep.inbox.length >= CHANNEL_QUEUE_DEPTH;
   ep.inbox.shift();
   msg.charged.unchargeBytes(msg.bytes.length);
   const bytes = msg.release ? msg.bytes.slice() : msg.bytes;
   msg.release?.();
   const handles = msg.caps.map((c) => (c.alive ? table.attachTransferred(c) : REVOKED_HANDLE));
   ep.received++;
-  ep.peer.poke(); // the peer may write again
-  ep.poke();
+  // Readiness changes a receive can make: the peer's WRITE, only if this inbox was full. (This
+  // endpoint's READ can only go away, which wakes nobody; its WRITE depends on the peer's inbox.)
+  if (wasFull) ep.peer.poke();
   return { bytes, handles };
 }
 
