@@ -88,6 +88,13 @@ export function computeNzcv(kind: number, ops: BigUint64Array): number {
 /** Exclusive monitor "no reservation" marker. */
 export const NO_EXCLUSIVE = -1;
 
+/** PSTATE.NZCV as saved by CpuState.saveFlags: explicit `value` when kind is 0, else the lazy operation. */
+export interface FlagState {
+  kind: number;
+  value: number;
+  readonly ops: BigUint64Array;
+}
+
 export class CpuState {
   readonly id: number;
   /** X0..X30 in slots 0..30; slot 31 is SP_EL0 (XZR is never stored). */
@@ -119,6 +126,23 @@ export class CpuState {
   set nzcv(v: number) {
     this.nzcvValue = v >>> 0;
     this.flagKind = 0;
+  }
+
+  /**
+   * Copy the flag state to `dst` as it is (lazy or computed), so a context
+   * switch does not compute NZCV (64-bit flag operands need BigInt work).
+   */
+  saveFlags(dst: FlagState): void {
+    dst.kind = this.flagKind;
+    dst.value = this.nzcvValue;
+    if (this.flagKind !== 0) dst.ops.set(this.flagOps);
+  }
+
+  /** Load a flag state saved by saveFlags (from this or another CPU). */
+  restoreFlags(src: FlagState): void {
+    this.flagKind = src.kind;
+    this.nzcvValue = src.value;
+    if (src.kind !== 0) this.flagOps.set(src.ops);
   }
 
   /** V0..V31, 16 bytes each, little-endian lanes, with typed views. */

@@ -340,17 +340,11 @@ export class Kernel {
     const x = c.x;
     const x32 = this.regWords[cpu];
     const num = x32[16]; // W8: the low word of X8 (little-endian), read without a BigInt
-    // One array reused for every syscall: no handler keeps `a` after it returns (checked: dispatch, ipc, threads, fs tables).
-    const args = this.svcArgs;
-    args[0] = x[0];
-    args[1] = x[1];
-    args[2] = x[2];
-    args[3] = x[3];
-    args[4] = x[4];
-    args[5] = x[5];
     t.syscalls++;
     this.machine.charge(cpu, this.cost.syscall);
-    const out: Outcome = dispatchSyscall(this, t, num, args);
+    // The arguments are the live register file (abi.ts: a handler reads a[0..5] before it changes
+    // any register): a BigInt is made only for an argument a handler reads, not six per call.
+    const out: Outcome = dispatchSyscall(this, t, num, x as unknown as readonly bigint[]);
     if (out === BLOCK) {
       c.pc -= 4; // re-execute the SVC when the task wakes
       this.trace.record(this.machine.now(), cpu, TraceKind.Syscall, t.tid, num, SYSCALL_TRACE_BLOCKED);
@@ -366,8 +360,6 @@ export class Kernel {
 
   /** Per CPU, X0-X30 as 32-bit words (a view of CpuState.x): syscall number and number results without BigInts. */
   private readonly regWords: Uint32Array[];
-
-  private readonly svcArgs: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
 
   private setResult(c: { x: BigUint64Array }, x32: Uint32Array, r: Result): void {
     setReg(c.x, x32, 0, r.s);

@@ -3,13 +3,14 @@
 // ARCHITECTURE.md "The boundary": X0-X30, SP_EL0, PC, NZCV, V0-V31, FPCR,
 // FPSR, TPIDR_EL0).
 
-import type { CpuState } from "../../../emulator/cpu/state.js";
+import { computeNzcv, type CpuState, type FlagState } from "../../../emulator/cpu/state.js";
 
 export class TaskContext {
   readonly x = new BigUint64Array(32);
   readonly v = new Uint8Array(32 * 16);
   pc = 0;
-  nzcv = 0;
+  /** NZCV as the CPU left it: possibly still lazy (see CpuState.saveFlags); read it through `nzcv`. */
+  readonly flags: FlagState = { kind: 0, value: 0, ops: new BigUint64Array(4) };
   fpcr = 0;
   fpsr = 0;
   tpidr = 0n;
@@ -19,7 +20,7 @@ export class TaskContext {
     this.x.set(c.x);
     this.v.set(c.vb);
     this.pc = c.pc;
-    this.nzcv = c.nzcv;
+    c.saveFlags(this.flags);
     this.fpcr = c.fpcr;
     this.fpsr = c.fpsr;
     this.tpidr = c.tpidrEl0;
@@ -30,11 +31,21 @@ export class TaskContext {
     c.x.set(this.x);
     c.vb.set(this.v);
     c.pc = this.pc;
-    c.nzcv = this.nzcv;
+    c.restoreFlags(this.flags);
     c.fpcr = this.fpcr;
     c.fpsr = this.fpsr;
     c.tpidrEl0 = this.tpidr;
     c.exclusiveAddr = -1; // exception return clears the local monitor
+  }
+
+  /** PSTATE.NZCV in bits 31..28. */
+  get nzcv(): number {
+    return this.flags.kind === 0 ? this.flags.value : computeNzcv(this.flags.kind, this.flags.ops);
+  }
+
+  set nzcv(v: number) {
+    this.flags.kind = 0;
+    this.flags.value = v >>> 0;
   }
 
   /** A copy (fork, thread creation). */
@@ -43,7 +54,9 @@ export class TaskContext {
     t.x.set(this.x);
     t.v.set(this.v);
     t.pc = this.pc;
-    t.nzcv = this.nzcv;
+    t.flags.kind = this.flags.kind;
+    t.flags.value = this.flags.value;
+    t.flags.ops.set(this.flags.ops);
     t.fpcr = this.fpcr;
     t.fpsr = this.fpsr;
     t.tpidr = this.tpidr;

@@ -42,6 +42,7 @@ import { PollEvent } from "./events.js";
 export const CHANNEL_MAX_BYTES = 8192;
 export const CHANNEL_MAX_HANDLES = 4;
 export const CHANNEL_QUEUE_DEPTH = 16;
+const EMPTY_PAYLOAD: Uint8Array = new Uint8Array(0);
 /** Stands for a handle revoked while it travelled in a message. */
 export const REVOKED_HANDLE = 0xffff_ffff;
 
@@ -169,7 +170,10 @@ export function channelSend(table: HandleTable, h: number, bytes: Uint8Array, ha
 }
 
 export interface ReceivedMessage {
+  /** The payload (empty when a `deliver` function took it). */
   bytes: Uint8Array;
+  /** Payload length in bytes. */
+  length: number;
   /** New handles in the receiver's table (REVOKED_HANDLE for one revoked in flight). */
   handles: number[];
 }
@@ -179,8 +183,17 @@ export interface ReceivedMessage {
  * message, placing its handles in `table`. `maxBytes` / `maxHandles` are the
  * caller's buffer sizes (default: the channel maxima). Returns the message or
  * an error listed in the header; on error the message stays queued.
+ * `deliver`, when given, receives the payload while it is still in the
+ * message store (the syscall copies it straight to the user buffer); the
+ * view is invalid once deliver returns, and `bytes` in the result is empty.
  */
-export function channelRecv(table: HandleTable, h: number, maxBytes = CHANNEL_MAX_BYTES, maxHandles = CHANNEL_MAX_HANDLES): ReceivedMessage | number {
+export function channelRecv(
+  table: HandleTable,
+  h: number,
+  maxBytes = CHANNEL_MAX_BYTES,
+  maxHandles = CHANNEL_MAX_HANDLES,
+  deliver?: (payload: Uint8Array) => void,
+): ReceivedMessage | number {
   const ep = table.getObject(h, ChannelEndpoint, Rights.READ);
   if (typeof ep === "number") return ep;
   const msg = ep.inbox[0];
@@ -192,14 +205,18 @@ export function channelRecv(table: HandleTable, h: number, maxBytes = CHANNEL_MA
   const wasFull = ep.inbox.length >= CHANNEL_QUEUE_DEPTH;
   ep.inbox.shift();
   msg.charged.unchargeBytes(msg.bytes.length);
-  const bytes = msg.release ? msg.bytes.slice() : msg.bytes;
+  // With `deliver`, the payload goes out straight from the store (no copy of ours); else a copy
+  // outlives the store's buffer.
+  let bytes: Uint8Array = EMPTY_PAYLOAD;
+  if (deliver) deliver(msg.bytes);
+  else bytes = msg.release ? msg.bytes.slice() : msg.bytes;
   msg.release?.();
   const handles = msg.caps.map((c) => (c.alive ? table.attachTransferred(c) : REVOKED_HANDLE));
   ep.received++;
   // Readiness changes a receive can make: the peer's WRITE, only if this inbox was full. (This
   // endpoint's READ can only go away, which wakes nobody; its WRITE depends on the peer's inbox.)
   if (wasFull) ep.peer.poke();
-  return { bytes, handles };
+  return { bytes, length: msg.bytes.length, handles };
 }
 
 /** CHANNEL_CLOSE: closes endpoint handle `h`. Returns 0, -100/-101, or -102 when `h` is not a channel. */

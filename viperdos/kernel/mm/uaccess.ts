@@ -98,6 +98,18 @@ export function copyIn(as: AddressSpace, va: number, len: number): Uint8Array | 
 }
 
 /**
+ * The bytes at user `va` for reading right away: a view of guest RAM when the
+ * range lies in one page the uaccess TLB vouches for (no copy), else a copy
+ * (copyIn). The caller must use it before any guest memory changes and must
+ * not keep it. Errors as copyIn.
+ */
+export function userBytes(as: AddressSpace, va: number, len: number): Uint8Array | number {
+  const pa = fastPa(as, va, len, false);
+  if (pa >= 0) return as.pmm.bus.ram.subarray(pa - RAM_BASE, pa - RAM_BASE + len);
+  return copyIn(as, va, len);
+}
+
+/**
  * Copy `bytes` to user `va`. Returns 0, or -2 / -6 / -3; on error nothing
  * was written. Writes go through the bus, so translated code on the pages
  * is invalidated. Never throws.

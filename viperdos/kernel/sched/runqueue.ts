@@ -142,16 +142,26 @@ export class RunQueue {
   }
 }
 
+// Queues change on every block, wake and switch: shift elements in place
+// (splice would allocate the array of removed elements each time).
 function insertSorted<T>(q: T[], item: T, cmp: (a: T, b: T) => number): void {
   let i = q.length;
-  while (i > 0 && cmp(q[i - 1], item) > 0) i--;
-  q.splice(i, 0, item);
+  q.push(item);
+  while (i > 0 && cmp(q[i - 1], item) > 0) {
+    q[i] = q[i - 1];
+    i--;
+  }
+  q[i] = item;
 }
 
 /** Removes `t` from `q` if present; returns whether it was. */
 function removeFrom(q: SchedTask[], t: SchedTask): boolean {
   const i = q.indexOf(t);
   if (i < 0) return false;
-  q.splice(i, 1);
+  if (i === 0) q.shift();
+  else {
+    for (let j = i; j < q.length - 1; j++) q[j] = q[j + 1];
+    q.pop();
+  }
   return true;
 }

@@ -16,7 +16,11 @@ export class TimedQueue {
   insert(task: SchedTask, atNs: number): void {
     let i = this.items.length;
     while (i > 0 && (this.items[i - 1].atNs > atNs || (this.items[i - 1].atNs === atNs && this.items[i - 1].task.id > task.id))) i--;
-    this.items.splice(i, 0, { atNs, task });
+    const items = this.items;
+    const entry = { atNs, task };
+    items.push(entry);
+    for (let j = items.length - 1; j > i; j--) items[j] = items[j - 1];
+    items[i] = entry;
   }
 
   /** Removes `task` if queued; returns whether it was. */
@@ -26,7 +30,8 @@ export class TimedQueue {
     let i = 0;
     while (i < items.length && items[i].task !== task) i++;
     if (i === items.length) return false;
-    this.items.splice(i, 1);
+    for (let j = i; j < items.length - 1; j++) items[j] = items[j + 1];
+    items.pop(); // in place: splice would allocate the removed-elements array
     return true;
   }
 

@@ -18,6 +18,12 @@ export const BLOCK = "block" as const;
 export const GONE = "gone" as const;
 export type Outcome = Result | typeof BLOCK | typeof GONE;
 
+/**
+ * `a[0]`..`a[5]` are X0-X5 of the calling task. `a` is the CPU's live register
+ * file (X0-X31 as u64), not a copy: a handler must read the arguments it needs
+ * before it changes the task's registers (exec, sigreturn), must not keep `a`,
+ * and must only index it (its length is not 6).
+ */
 export type Handler = (k: Kernel, t: Task, a: readonly bigint[]) => Outcome;
 /** A subsystem's handlers: [syscall number, handler]. */
 export type HandlerTable = ReadonlyArray<readonly [number, Handler]>;

@@ -14,7 +14,7 @@
 
 import { E } from "../errors.js";
 import { SYS } from "./table.js";
-import { copyIn, copyOut, readU32, writeU32 } from "../mm/uaccess.js";
+import { copyIn, copyOut, readU32, userBytes, writeU32 } from "../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE } from "../mm/layout.js";
 import { channelClose, channelCreate, channelRecv, channelSend, CHANNEL_MAX_BYTES, CHANNEL_MAX_HANDLES } from "../ipc/channel.js";
 import { pollAdd, pollCreate, pollOnReady, pollReadyInto, pollRemove, MAX_POLL_ENTRIES } from "../ipc/poll.js";
@@ -50,6 +50,14 @@ function u32Array(values: readonly number[]): Uint8Array {
   const dv = new DataView(out.buffer);
   values.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, true));
   return out;
+}
+
+/** CHANNEL_RECV's payload copy, straight from the message store to the user buffer (one syscall at a time). */
+let recvAs: Task["process"]["as"] | undefined;
+let recvVa = 0;
+let recvStatus = 0;
+function deliverToUser(bytes: Uint8Array): void {
+  recvStatus = bytes.length === 0 ? 0 : copyOut(recvAs!, recvVa, bytes);
 }
 
 /** Scratch for POLL_WAIT (one syscall at a time): ready pairs, and the same as struct vd_poll_event bytes. */
@@ -112,7 +120,8 @@ export const IPC_HANDLERS: HandlerTable = [
   [SYS.CHANNEL_SEND, (k, t, a) => {
     const len = u32(a[2]);
     if (len > CHANNEL_MAX_BYTES) return err(E.MSG_TOO_LARGE);
-    const bytes = len === 0 ? NO_BYTES : copyIn(t.process.as, n(a[1]), len);
+    // A view of the sender's buffer (no copy): channelSend copies it into the message store at once.
+    const bytes = len === 0 ? NO_BYTES : userBytes(t.process.as, n(a[1]), len);
     if (typeof bytes === "number") return err(bytes);
     const hs = readHandles(t, n(a[3]), u32(a[4]));
     if (typeof hs === "number") return err(hs);
@@ -123,12 +132,12 @@ export const IPC_HANDLERS: HandlerTable = [
     const as = t.process.as;
     const room = a[4] === 0n ? 0 : readU32(as, n(a[4]));
     if (room < 0) return err(room);
-    const r = channelRecv(t.process.handles, u32(a[0]), u32(a[2]), Math.min(room, CHANNEL_MAX_HANDLES));
+    recvAs = as;
+    recvVa = n(a[1]);
+    const r = channelRecv(t.process.handles, u32(a[0]), u32(a[2]), Math.min(room, CHANNEL_MAX_HANDLES), deliverToUser);
+    recvAs = undefined;
     if (typeof r === "number") return err(r);
-    if (r.bytes.length > 0) {
-      const c = copyOut(as, n(a[1]), r.bytes);
-      if (c < 0) return err(c); // the message is consumed; a bad buffer loses it (documented)
-    }
+    if (recvStatus < 0) return err(recvStatus); // the message is consumed; a bad buffer loses it (documented)
     if (r.handles.length > 0) {
       const c = copyOut(as, n(a[3]), u32Array(r.handles));
       if (c < 0) return err(c);
@@ -137,7 +146,7 @@ export const IPC_HANDLERS: HandlerTable = [
       const c = writeU32(as, n(a[4]), r.handles.length);
       if (c < 0) return err(c);
     }
-    return ok(r.bytes.length, r.handles.length);
+    return ok(r.length, r.handles.length);
   }],
   [SYS.CHANNEL_CLOSE, (_k, t, a) => {
     const r = channelClose(t.process.handles, u32(a[0]));
