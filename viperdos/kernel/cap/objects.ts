@@ -42,7 +42,8 @@ export abstract class KernelObject {
   readonly id: number;
   private refs = 0;
   private dead = false;
-  private readonly watchers = new Set<Watcher>();
+  /** An array, not a Set: notifying runs on every message, and a Set's iterator allocates. */
+  private readonly watchers: Watcher[] = [];
 
   /** True when poll may watch this object (readyEvents()/watch are meaningful). */
   readonly waitable: boolean = false;
@@ -81,7 +82,7 @@ export abstract class KernelObject {
       this.dead = true;
       this.onLastRelease();
       this.notifyWatchers();
-      this.watchers.clear();
+      this.watchers.length = 0;
     }
   }
 
@@ -95,25 +96,23 @@ export abstract class KernelObject {
 
   /** Calls `w` whenever readiness may have changed; returns the unsubscribe function. */
   watch(w: Watcher): () => void {
-    this.watchers.add(w);
+    if (!this.watchers.includes(w)) this.watchers.push(w);
     return () => {
-      this.watchers.delete(w);
+      const i = this.watchers.indexOf(w);
+      if (i >= 0) this.watchers.splice(i, 1);
     };
   }
 
   /** Tells every watcher that readiness may have changed (a copy: watchers may unsubscribe). */
   protected notifyWatchers(): void {
-    const n = this.watchers.size;
+    const n = this.watchers.length;
     if (n === 0) return;
     if (n === 1) {
       // The usual single watcher (one poll set): same as the copy below, without allocating it.
-      for (const w of this.watchers) {
-        w();
-        break;
-      }
+      this.watchers[0]();
       return;
     }
-    for (const w of [...this.watchers]) w();
+    for (const w of this.watchers.slice()) w();
   }
 
   /** Kind-specific plain data for snapshots (override to add fields). */

@@ -59,7 +59,8 @@ interface Entry {
 
 export class PollSet extends KernelObject {
   readonly entries: Entry[] = [];
-  private readonly waiters = new Set<() => void>();
+  /** An array, not a Set: waking runs on every message, and a Set's iterator allocates. */
+  private readonly waiters: (() => void)[] = [];
 
   constructor(readonly console: ConsoleSource | null, ids?: IdSource) {
     super("poll", ids);
@@ -67,18 +68,17 @@ export class PollSet extends KernelObject {
 
   /** Calls and forgets every registered waiter. */
   wakeAll(): void {
-    const n = this.waiters.size;
+    const n = this.waiters.length;
     if (n === 0) return;
     if (n === 1) {
       // One waiter (the usual blocked task): forget it, then call it, as below, without the copy.
-      let only: (() => void) | undefined;
-      for (const w of this.waiters) only = w;
-      this.waiters.clear();
-      only!();
+      const only = this.waiters[0];
+      this.waiters.length = 0;
+      only();
       return;
     }
-    const ws = [...this.waiters];
-    this.waiters.clear();
+    const ws = this.waiters.slice();
+    this.waiters.length = 0;
     for (const w of ws) w();
   }
 
@@ -88,14 +88,15 @@ export class PollSet extends KernelObject {
    * previous wait before waiting again).
    */
   addWaiter(w: () => void): () => void {
-    this.waiters.add(w);
+    if (!this.waiters.includes(w)) this.waiters.push(w);
     return () => {
-      this.waiters.delete(w);
+      const i = this.waiters.indexOf(w);
+      if (i >= 0) this.waiters.splice(i, 1);
     };
   }
 
   get waiting(): number {
-    return this.waiters.size;
+    return this.waiters.length;
   }
 
   removeEntry(i: number): void {
@@ -110,7 +111,7 @@ export class PollSet extends KernelObject {
 
   override describe(): Record<string, unknown> {
     return {
-      waiting: this.waiters.size,
+      waiting: this.waiters.length,
       entries: this.entries.map((e) => ({ handle: e.handle, events: e.events, ready: e.target.readyEvents() & e.events, objectId: e.object?.id ?? null })),
     };
   }
