@@ -1,0 +1,498 @@
+// Socket objects: what a socket handle names in a process's capability table
+// (kind "socket"), over the TCP engine (net/tcp/api.ts) and the UDP layer of
+// the network stack (net/stack.ts).
+//
+// A SocketObject is either a stream socket (TCP) or a datagram socket (UDP).
+// A stream socket moves through
+//
+//   new --bind--> bound --listen--> listening          (accept gives connected sockets)
+//   new|bound --connect--> connecting --established--> connected --close--> closed
+//                                     \--refused/reset/timeout--> failed
+//
+// Readiness for poll (ipc/poll.ts; level-triggered):
+//   READ 0x1     recv would not return -300: bytes, end of stream or an error
+//                waiting; a listener with a connection to accept; a datagram queued
+//   WRITE 0x2    connected and the send buffer has room (after a short send,
+//                until the engine says "writable"); a UDP socket always
+//   NETWORK 0x10 the connection's state changed for good: connect finished
+//                (either way), or the peer closed or reset it
+// Every change is announced through notifyWatchers(), which wakes poll sets
+// and tasks blocked in SOCKET_CONNECT/SEND (syscall/net.ts).
+//
+// Errors are errors.ts codes; nothing a user program or a peer does throws.
+
+import { E } from "../errors.js";
+import { KernelObject, type IdSource } from "../cap/objects.js";
+import { PollEvent } from "../ipc/events.js";
+
+/** Congestion-control algorithms the TCP engine offers. */
+export type CongestionControl = "newreno" | "cubic";
+export const CC_NAMES: readonly CongestionControl[] = ["newreno", "cubic"];
+
+// --- What the socket layer needs from the stack (a structural view of net/tcp/api.ts
+// --- and net/stack.ts, so the socket layer is testable over any engine with this shape).
+
+export type TcpConnEvent = "established" | "readable" | "writable" | "closed" | "reset";
+
+export interface TcpConnLike {
+  readonly state: string;
+  send(bytes: Uint8Array, nowNs: number): number;
+  recv(max: number): Uint8Array | "eof" | undefined;
+  shutdownWrite(nowNs: number): void;
+  close(nowNs: number): void;
+  abort(nowNs: number): void;
+  setCongestionControl(name: CongestionControl): void;
+  on(cb: (ev: TcpConnEvent) => void): void;
+  snapshot(): unknown;
+}
+
+export interface TcpListenerLike {
+  accept(): TcpConnLike | undefined;
+  on(cb: (ev: "acceptable") => void): void;
+  close?(nowNs: number): void;
+}
+
+export interface TcpStackLike {
+  connect(localIp: number, remoteIp: number, remotePort: number, nowNs: number, opts?: { cc?: CongestionControl; localPort?: number }): TcpConnLike | number;
+  listen(ip: number, port: number, backlog: number, opts?: { cc?: CongestionControl }): TcpListenerLike | number;
+}
+
+/** A received UDP datagram. */
+export interface Datagram {
+  srcIp: number;
+  srcPort: number;
+  data: Uint8Array;
+}
+
+export interface UdpLike {
+  /** Bind ip:port (port 0: ephemeral); returns the port or a negative error. */
+  bind(ip: number, port: number, onDatagram: (d: Datagram) => void): number;
+  unbind(port: number): void;
+  sendTo(srcPort: number, dstIp: number, dstPort: number, data: Uint8Array): number;
+}
+
+/** The stack below sockets, as this layer uses it. */
+export interface SocketStack {
+  readonly tcp: TcpStackLike;
+  readonly udp?: UdpLike;
+  /** The interface address (host-order u32). */
+  readonly localIp: number;
+  now(): number;
+}
+
+/** Queued datagrams per UDP socket (more are dropped and counted). */
+export const UDP_QUEUE_LIMIT = 64;
+
+export type SocketState = "new" | "bound" | "listening" | "connecting" | "connected" | "closed" | "failed";
+export type SocketProto = "tcp" | "udp";
+
+/** System-wide socket settings and the list of live sockets (SOCKET_INFO, %net). */
+export class SocketRegistry {
+  defaultCc: CongestionControl = "newreno";
+  readonly live = new Set<SocketObject>();
+}
+
+/** Plain view of one socket (SOCKET_INFO, %net). */
+export interface SocketSnapshot {
+  id: number;
+  proto: SocketProto;
+  state: SocketState;
+  tcpState: string | null;
+  localIp: number;
+  localPort: number;
+  remoteIp: number;
+  remotePort: number;
+  cc: CongestionControl;
+  nonblocking: boolean;
+  error: number;
+  bytesSent: number;
+  bytesReceived: number;
+  queuedDatagrams: number;
+  droppedDatagrams: number;
+  ready: number;
+  conn: unknown;
+}
+
+export class SocketObject extends KernelObject {
+  override readonly waitable = true;
+  state: SocketState = "new";
+  localIp = 0;
+  localPort = 0;
+  remoteIp = 0;
+  remotePort = 0;
+  cc: CongestionControl;
+  nodelay = false;
+  nonblocking = false;
+  /** Sticky error of a failed connect or a reset (negative), else 0. */
+  error = 0;
+  conn: TcpConnLike | undefined;
+  listener: TcpListenerLike | undefined;
+  bytesSent = 0;
+  bytesReceived = 0;
+  /** The engine refused part of the last send (wait for "writable"). */
+  private sendBlocked = false;
+  private peerClosed = false;
+  /** A connection state change is waiting to be seen (NETWORK event). */
+  private stateChanged = false;
+  /** Bytes taken from the engine that did not reach the user yet (a failed copy-out). */
+  private rxPending: Uint8Array | undefined;
+  private readonly datagrams: Datagram[] = [];
+  droppedDatagrams = 0;
+
+  constructor(
+    readonly proto: SocketProto,
+    readonly stack: SocketStack,
+    readonly registry: SocketRegistry,
+    ids?: IdSource,
+  ) {
+    super("socket", ids);
+    this.cc = registry.defaultCc;
+    registry.live.add(this);
+  }
+
+  /** An accepted connection as a connected socket. */
+  static fromAccepted(parent: SocketObject, conn: TcpConnLike, ids?: IdSource): SocketObject {
+    const s = new SocketObject("tcp", parent.stack, parent.registry, ids);
+    s.cc = parent.cc;
+    s.state = "connected";
+    s.localIp = parent.localIp || parent.stack.localIp;
+    s.localPort = parent.localPort;
+    const snap = conn.snapshot() as { remoteIp?: number; remotePort?: number; localIp?: number; localPort?: number } | undefined;
+    if (snap) {
+      s.remoteIp = snap.remoteIp ?? 0;
+      s.remotePort = snap.remotePort ?? 0;
+      if (snap.localIp !== undefined) s.localIp = snap.localIp;
+      if (snap.localPort !== undefined) s.localPort = snap.localPort;
+    }
+    s.attach(conn);
+    return s;
+  }
+
+  private attach(conn: TcpConnLike): void {
+    this.conn = conn;
+    conn.on((ev) => this.onConnEvent(ev));
+  }
+
+  private onConnEvent(ev: TcpConnEvent): void {
+    if (this.destroyed) return;
+    switch (ev) {
+      case "established":
+        if (this.state === "connecting") {
+          this.state = "connected";
+          this.stateChanged = true;
+        }
+        break;
+      case "writable":
+        this.sendBlocked = false;
+        break;
+      case "readable":
+        break;
+      case "closed":
+        this.peerClosed = true;
+        this.stateChanged = true;
+        if (this.state === "connecting") {
+          this.state = "failed";
+          if (this.error === 0) this.error = E.CONN_REFUSED;
+        }
+        break;
+      case "reset":
+        this.peerClosed = true;
+        this.stateChanged = true;
+        this.error = this.state === "connecting" ? E.CONN_REFUSED : E.CONN_RESET;
+        this.state = "failed";
+        break;
+    }
+    this.notifyWatchers();
+  }
+
+  /** Tell pollers and blocked tasks that readiness may have changed. */
+  changed(): void {
+    this.notifyWatchers();
+  }
+
+  override readyEvents(): number {
+    let ev = 0;
+    if (this.proto === "udp") {
+      ev |= PollEvent.WRITE;
+      if (this.datagrams.length > 0) ev |= PollEvent.READ;
+      return ev;
+    }
+    if (this.state === "listening") return this.listenerReady() ? PollEvent.READ : 0;
+    if (this.rxPending || this.error !== 0 || this.peerClosed || this.connReadable()) ev |= PollEvent.READ;
+    if (this.state === "connected" && !this.sendBlocked) ev |= PollEvent.WRITE;
+    if (this.stateChanged || this.state === "failed") ev |= PollEvent.NETWORK;
+    return ev;
+  }
+
+  private pendingAccept: TcpConnLike | undefined;
+  private listenerReady(): boolean {
+    if (this.pendingAccept) return true;
+    this.pendingAccept = this.listener?.accept();
+    return this.pendingAccept !== undefined;
+  }
+
+  private connReadable(): boolean {
+    const snap = this.conn?.snapshot() as { recvBuffered?: number; rxAvailable?: number; readable?: boolean } | undefined;
+    if (!snap) return false;
+    return (snap.recvBuffered ?? snap.rxAvailable ?? 0) > 0 || snap.readable === true;
+  }
+
+  /** Bytes waiting to be received (SOCKET_POLL), as far as the engine reports them. */
+  rxAvailable(): number {
+    if (this.proto === "udp") return this.datagrams[0]?.data.length ?? 0;
+    const snap = this.conn?.snapshot() as { recvBuffered?: number; rxAvailable?: number } | undefined;
+    return (this.rxPending?.length ?? 0) + (snap?.recvBuffered ?? snap?.rxAvailable ?? 0);
+  }
+
+  /** SOCKET_BIND: local ip:port (host order; 0 = any). Returns 0, -8 busy (not new), -604 in use. */
+  bind(ip: number, port: number): number {
+    if (this.state !== "new") return E.BUSY;
+    if (port < 0 || port > 0xffff) return E.INVALID_ARG;
+    if (this.proto === "udp") {
+      const udp = this.stack.udp;
+      if (!udp) return E.NOT_SUPPORTED;
+      const r = udp.bind(ip, port, (d) => this.onDatagram(d));
+      if (r < 0) return r;
+      this.localPort = r;
+    } else {
+      for (const s of this.registry.live) if (s !== this && s.proto === "tcp" && s.localPort === port && port !== 0 && (s.state === "bound" || s.state === "listening")) return E.ADDR_IN_USE;
+      this.localPort = port;
+    }
+    this.localIp = ip;
+    this.state = "bound";
+    return E.OK;
+  }
+
+  /** SOCKET_LISTEN: start accepting on the bound port. Returns 0 or an error (-603 not bound, -7 UDP). */
+  listen(backlog: number): number {
+    if (this.proto !== "tcp") return E.NOT_SUPPORTED;
+    if (this.state !== "bound") return this.state === "listening" ? E.OK : E.NOT_CONNECTED;
+    const l = this.stack.tcp.listen(this.localIp, this.localPort, Math.max(1, Math.min(backlog || 16, 128)), { cc: this.cc });
+    if (typeof l === "number") return l;
+    this.listener = l;
+    this.state = "listening";
+    l.on(() => this.notifyWatchers());
+    return E.OK;
+  }
+
+  /** SOCKET_ACCEPT: the next established connection as a new socket, or -300. */
+  accept(ids?: IdSource): SocketObject | number {
+    if (this.state !== "listening") return E.INVALID_ARG;
+    const conn = this.pendingAccept ?? this.listener?.accept();
+    this.pendingAccept = undefined;
+    if (!conn) return E.WOULD_BLOCK;
+    return SocketObject.fromAccepted(this, conn, ids);
+  }
+
+  /**
+   * SOCKET_CONNECT, first step: start the handshake. Returns 0 (started:
+   * wait for state "connected"/"failed"), -608 already connected, or the
+   * engine's error.
+   */
+  connect(ip: number, port: number): number {
+    if (this.proto !== "tcp") return this.connectUdp(ip, port);
+    if (this.state === "connected") return E.ALREADY_CONNECTED;
+    if (this.state === "connecting") return E.OK;
+    if (this.state !== "new" && this.state !== "bound") return E.INVALID_ARG;
+    if (port <= 0 || port > 0xffff || ip === 0) return E.INVALID_ARG;
+    const r = this.stack.tcp.connect(this.localIp || this.stack.localIp, ip, port, this.stack.now(), { cc: this.cc, localPort: this.localPort || undefined });
+    if (typeof r === "number") return r;
+    this.remoteIp = ip;
+    this.remotePort = port;
+    this.localIp = this.localIp || this.stack.localIp;
+    const snap = r.snapshot() as { localPort?: number } | undefined;
+    if (snap?.localPort) this.localPort = snap.localPort;
+    this.state = "connecting";
+    this.attach(r);
+    if (r.state === "ESTABLISHED") this.state = "connected";
+    return E.OK;
+  }
+
+  /** A UDP "connect": remember the default peer. */
+  private connectUdp(ip: number, port: number): number {
+    if (port <= 0 || port > 0xffff) return E.INVALID_ARG;
+    if (this.state === "new") {
+      const b = this.bind(0, 0);
+      if (b < 0) return b;
+    }
+    this.remoteIp = ip;
+    this.remotePort = port;
+    return E.OK;
+  }
+
+  /** SOCKET_SEND: bytes queued (0 when the buffer is full), or an error (-603, -601). */
+  send(bytes: Uint8Array): number {
+    if (this.proto === "udp") return this.remotePort ? this.sendTo(bytes, this.remoteIp, this.remotePort) : E.NOT_CONNECTED;
+    if (this.state === "failed") return this.error || E.CONN_RESET;
+    if (this.state !== "connected" || !this.conn) return E.NOT_CONNECTED;
+    const n = this.conn.send(bytes, this.stack.now());
+    if (n < 0) return n;
+    if (n < bytes.length) this.sendBlocked = true;
+    this.bytesSent += n;
+    return n;
+  }
+
+  /**
+   * SOCKET_RECV, engine side: up to `max` bytes, "eof", or a negative error
+   * (-300 none yet, -603 not connected, -601 reset).
+   */
+  recv(max: number): Uint8Array | "eof" | number {
+    if (this.proto === "udp") {
+      const d = this.datagrams.shift();
+      return d ? d.data.subarray(0, max) : E.WOULD_BLOCK;
+    }
+    if (this.rxPending) {
+      const out = this.rxPending.subarray(0, max);
+      this.rxPending = out.length < this.rxPending.length ? this.rxPending.subarray(out.length) : undefined;
+      return out;
+    }
+    if (this.state === "failed" && this.error !== 0 && !this.conn) return this.error;
+    if (!this.conn) return this.state === "listening" ? E.INVALID_ARG : E.NOT_CONNECTED;
+    const r = this.conn.recv(max);
+    if (r === undefined) {
+      if (this.state === "failed") return this.error || E.CONN_RESET;
+      return this.state === "connecting" ? E.WOULD_BLOCK : E.WOULD_BLOCK;
+    }
+    if (r === "eof") return "eof";
+    this.bytesReceived += r.length;
+    return r;
+  }
+
+  /** Put back bytes recv() returned that could not be copied to the user. */
+  unrecv(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.rxPending = this.rxPending ? concat(bytes, this.rxPending) : bytes.slice();
+  }
+
+  /** SOCKET_SENDTO (UDP): bytes sent, or an error (-2 too large, -7 not UDP). */
+  sendTo(bytes: Uint8Array, ip: number, port: number): number {
+    if (this.proto !== "udp") return E.NOT_SUPPORTED;
+    const udp = this.stack.udp;
+    if (!udp) return E.NOT_SUPPORTED;
+    if (bytes.length > 1472) return E.MSG_TOO_LARGE;
+    if (port <= 0 || port > 0xffff) return E.INVALID_ARG;
+    if (this.state === "new") {
+      const b = this.bind(0, 0);
+      if (b < 0) return b;
+    }
+    const r = udp.sendTo(this.localPort, ip, port, bytes);
+    if (r < 0) return r;
+    this.bytesSent += bytes.length;
+    return bytes.length;
+  }
+
+  /** SOCKET_RECVFROM (UDP): the next datagram or -300. */
+  recvFrom(): Datagram | number {
+    if (this.proto !== "udp") return E.NOT_SUPPORTED;
+    const d = this.datagrams.shift();
+    if (!d) return E.WOULD_BLOCK;
+    this.bytesReceived += d.data.length;
+    return d;
+  }
+
+  private onDatagram(d: Datagram): void {
+    if (this.destroyed) return;
+    if (this.datagrams.length >= UDP_QUEUE_LIMIT) {
+      this.droppedDatagrams++;
+      return;
+    }
+    this.datagrams.push({ srcIp: d.srcIp, srcPort: d.srcPort, data: d.data.slice() });
+    this.notifyWatchers();
+  }
+
+  /** SOCKET_SETOPT congestion control for this socket (and its connection, if any). */
+  setCongestionControl(name: CongestionControl): number {
+    if (this.proto !== "tcp") return E.NOT_SUPPORTED;
+    this.cc = name;
+    this.conn?.setCongestionControl(name);
+    return E.OK;
+  }
+
+  /** SOCKET_CLOSE: orderly close (FIN) of a connection; a listener stops listening. */
+  close(): void {
+    this.shutdown(false);
+  }
+
+  private shutdown(abort: boolean): void {
+    const now = this.stack.now();
+    if (this.conn && this.state !== "closed") {
+      if (abort) this.conn.abort(now);
+      else this.conn.close(now);
+    }
+    if (this.listener) {
+      this.listener.close?.(now);
+      this.listener = undefined;
+    }
+    if (this.proto === "udp" && this.localPort !== 0) this.stack.udp?.unbind(this.localPort);
+    if (this.state !== "failed") this.state = "closed";
+    this.registry.live.delete(this);
+  }
+
+  protected override onLastRelease(): void {
+    // The last handle went without SOCKET_CLOSE: close it as close(2) does.
+    if (this.registry.live.has(this)) this.shutdown(false);
+  }
+
+  /** Plain JSON view. */
+  info(): SocketSnapshot {
+    return {
+      id: this.id,
+      proto: this.proto,
+      state: this.state,
+      tcpState: this.conn?.state ?? (this.state === "listening" ? "LISTEN" : null),
+      localIp: this.localIp,
+      localPort: this.localPort,
+      remoteIp: this.remoteIp,
+      remotePort: this.remotePort,
+      cc: this.cc,
+      nonblocking: this.nonblocking,
+      error: this.error,
+      bytesSent: this.bytesSent,
+      bytesReceived: this.bytesReceived,
+      queuedDatagrams: this.datagrams.length,
+      droppedDatagrams: this.droppedDatagrams,
+      ready: this.destroyed ? 0 : this.readyEvents(),
+      conn: this.conn?.snapshot() ?? null,
+    };
+  }
+
+  override describe(): Record<string, unknown> {
+    const { id: _id, conn: _conn, ...rest } = this.info();
+    return rest;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** "10.0.2.15" for a host-order u32. */
+export function ipToString(ip: number): string {
+  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join(".");
+}
+
+/** Host-order u32 for "a.b.c.d", or undefined. */
+export function parseIp(s: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
+  if (!m) return undefined;
+  const p = m.slice(1).map(Number);
+  if (p.some((x) => x > 255)) return undefined;
+  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+}
+
+/** Syscall u32 (network byte order as stored: first octet in the low byte) -> host order. */
+export function ipFromWire(v: number): number {
+  return (((v & 0xff) << 24) | (((v >>> 8) & 0xff) << 16) | (((v >>> 16) & 0xff) << 8) | ((v >>> 24) & 0xff)) >>> 0;
+}
+
+/** Host order -> syscall u32 (network byte order as stored). */
+export const ipToWire = ipFromWire;
+
+/** Syscall u16 port in network byte order -> host order. */
+export function portFromWire(v: number): number {
+  return ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+}
+export const portToWire = portFromWire;
