@@ -22,6 +22,10 @@
 //   poll layer: create(timeout_ms) -> id, cancel(id)).
 // - SOCKET_BIND 0x57, SOCKET_LISTEN 0x58, SOCKET_ACCEPT 0x59 are ours (upstream
 //   has a client-only socket API); they take free numbers of the socket range.
+//   So do SOCKET_OPEN 0x5A (UDP sockets: type 2), SOCKET_SENDTO 0x5B,
+//   SOCKET_RECVFROM 0x5C, SOCKET_SETOPT 0x5D (per-socket and system-wide TCP
+//   congestion control) and SOCKET_INFO 0x5E (netstat); struct layouts are
+//   in viperdos/kernel/syscall/net.ts and viperdos/user/include/viperdos/net.h.
 // - Calls whose out-parameter is a kernel struct take `struct vd_<name> *`;
 //   the layout belongs to the kernel module that fills it and is declared
 //   (incomplete) in the generated C header until that module defines it.
@@ -242,6 +246,35 @@ const RAW = [
       [SOCK],
       [SOCK, ["peer_ip", "u32"], ["peer_port", "u16"]],
       "take an established connection from a listening socket; -300 when none — ours",
+      { origin: "ours" },
+    ),
+    sc("SOCKET_OPEN", [["type", "u32"]], [SOCK], "create a socket of a type: 1 stream (TCP, as SOCKET_CREATE), 2 datagram (UDP) — ours", { origin: "ours" }),
+    sc(
+      "SOCKET_SENDTO",
+      [SOCK, ["buf", "const void *"], ["len", "usize"], ["ip", "u32"], ["port", "u16"]],
+      [BYTES],
+      "send one UDP datagram (at most 1472 bytes) to ip:port (network byte order); binds an ephemeral port first if unbound — ours",
+      { origin: "ours" },
+    ),
+    sc(
+      "SOCKET_RECVFROM",
+      [SOCK, ["buf", "void *"], ["len", "usize"], ["from", "struct vd_sockaddr *"]],
+      [BYTES],
+      "take the next UDP datagram (truncated to len); *from gets the sender (from may be NULL); -300 when none — ours",
+      { origin: "ours" },
+    ),
+    sc(
+      "SOCKET_SETOPT",
+      [SOCK, ["opt", "u32"], ["value", "u32"]],
+      [],
+      "set a socket option: 1 CONGESTION (0 NewReno, 1 CUBIC; sock -1: system-wide default for new sockets), 2 NODELAY, 3 NONBLOCK — ours",
+      { origin: "ours" },
+    ),
+    sc(
+      "SOCKET_INFO",
+      [["buf", "struct vd_socket_info *"], ["max", "u32"]],
+      [COUNT],
+      "list the system's sockets with their TCP state and congestion window (buf NULL: just count) — ours",
       { origin: "ours" },
     ),
   ]),

@@ -23,6 +23,8 @@ struct vd_mouse_state;
 struct vd_net_stats;
 struct vd_poll_event;
 struct vd_sigaction;
+struct vd_sockaddr;
+struct vd_socket_info;
 struct vd_stat;
 struct vd_task_info;
 struct vd_tls_info;
@@ -375,6 +377,41 @@ static inline vd_ret vd_socket_listen(i32 sock, u32 backlog)
 static inline vd_ret vd_socket_accept(i32 sock)
 {
     return vd_sys1(SYS_SOCKET_ACCEPT, (long)sock);
+}
+
+/* SOCKET_OPEN 0x5A: create a socket of a type: 1 stream (TCP, as SOCKET_CREATE), 2 datagram (UDP) — ours
+ * Results: r1 = i32 sock. */
+static inline vd_ret vd_socket_open(u32 type)
+{
+    return vd_sys1(SYS_SOCKET_OPEN, (long)type);
+}
+
+/* SOCKET_SENDTO 0x5B: send one UDP datagram (at most 1472 bytes) to ip:port (network byte order); binds an ephemeral port first if unbound — ours
+ * Results: r1 = usize bytes. */
+static inline vd_ret vd_socket_sendto(i32 sock, const void *buf, usize len, u32 ip, u16 port)
+{
+    return vd_sys5(SYS_SOCKET_SENDTO, (long)sock, (long)buf, (long)len, (long)ip, (long)port);
+}
+
+/* SOCKET_RECVFROM 0x5C: take the next UDP datagram (truncated to len); *from gets the sender (from may be NULL); -300 when none — ours
+ * Results: r1 = usize bytes. */
+static inline vd_ret vd_socket_recvfrom(i32 sock, void *buf, usize len, struct vd_sockaddr *from)
+{
+    return vd_sys4(SYS_SOCKET_RECVFROM, (long)sock, (long)buf, (long)len, (long)from);
+}
+
+/* SOCKET_SETOPT 0x5D: set a socket option: 1 CONGESTION (0 NewReno, 1 CUBIC; sock -1: system-wide default for new sockets), 2 NODELAY, 3 NONBLOCK — ours
+ * No results. */
+static inline vd_ret vd_socket_setopt(i32 sock, u32 opt, u32 value)
+{
+    return vd_sys3(SYS_SOCKET_SETOPT, (long)sock, (long)opt, (long)value);
+}
+
+/* SOCKET_INFO 0x5E: list the system's sockets with their TCP state and congestion window (buf NULL: just count) — ours
+ * Results: r1 = u32 count. */
+static inline vd_ret vd_socket_info(struct vd_socket_info *buf, u32 max)
+{
+    return vd_sys2(SYS_SOCKET_INFO, (long)buf, (long)max);
 }
 
 /* READDIR 0x60: read directory entries of an open directory into buf

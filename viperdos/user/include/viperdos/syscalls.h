@@ -65,6 +65,11 @@
 #define SYS_SOCKET_BIND           0x57   /* bind a socket to a local ip:port (0: any) — ours */
 #define SYS_SOCKET_LISTEN         0x58   /* accept incoming connections on a bound socket — ours */
 #define SYS_SOCKET_ACCEPT         0x59   /* take an established connection from a listening socket; -300 when none — ours */
+#define SYS_SOCKET_OPEN           0x5A   /* create a socket of a type: 1 stream (TCP, as SOCKET_CREATE), 2 datagram (UDP) — ours */
+#define SYS_SOCKET_SENDTO         0x5B   /* send one UDP datagram (at most 1472 bytes) to ip:port (network byte order); binds an ephemeral port first if unbound — ours */
+#define SYS_SOCKET_RECVFROM       0x5C   /* take the next UDP datagram (truncated to len); *from gets the sender (from may be NULL); -300 when none — ours */
+#define SYS_SOCKET_SETOPT         0x5D   /* set a socket option: 1 CONGESTION (0 NewReno, 1 CUBIC; sock -1: system-wide default for new sockets), 2 NODELAY, 3 NONBLOCK — ours */
+#define SYS_SOCKET_INFO           0x5E   /* list the system's sockets with their TCP state and congestion window (buf NULL: just count) — ours */
 
 /* dir */
 #define SYS_READDIR               0x60   /* read directory entries of an open directory into buf */
@@ -193,6 +198,6 @@
 #define SYS_MLOCK                 0x155  /* keep a range resident (accepted) */
 #define SYS_MUNLOCK               0x156  /* undo MLOCK */
 
-#define VD_SYSCALL_COUNT 149
+#define VD_SYSCALL_COUNT 154
 
 #endif
