@@ -231,7 +231,9 @@ export class HandleTable {
     if (typeof slot === "number") return slot;
     const cap = slot.cap!;
     if (!hasRights(cap.rights, needRights)) return E.PERMISSION;
-    return cap.object instanceof cls ? (cap.object as T) : E.WRONG_TYPE;
+    // Exact class first (one map check), instanceof only for subclasses.
+    const o = cap.object;
+    return o.constructor === cls || o instanceof cls ? (o as T) : E.WRONG_TYPE;
   }
 
   /**
