@@ -236,6 +236,12 @@ export class HandleTable {
     return o.constructor === cls || o instanceof cls ? (o as T) : E.WRONG_TYPE;
   }
 
+  /** The object handle `h` names now, or undefined (bad, stale or closed handle). No rights check. */
+  objectOf(h: number): KernelObject | undefined {
+    const slot = this.lookup(h);
+    return typeof slot === "number" ? undefined : slot.cap!.object;
+  }
+
   /**
    * CAP_DERIVE: a new handle to the same object with `rights`, a subset of
    * the source's. Returns the handle; errors of get(); -6 when the source

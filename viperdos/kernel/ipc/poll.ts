@@ -250,7 +250,6 @@ function dropDeadEntries(table: HandleTable, set: PollSet): void {
   for (let i = set.entries.length - 1; i >= 0; i--) {
     const e = set.entries[i];
     if (e.object === null) continue;
-    const now = table.getObject(e.handle, KernelObject); // get() without building an entry
-    if (typeof now === "number" || now !== e.object) set.removeEntry(i);
+    if (table.objectOf(e.handle) !== e.object) set.removeEntry(i);
   }
 }

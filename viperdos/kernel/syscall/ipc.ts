@@ -14,6 +14,7 @@
 
 import { E } from "../errors.js";
 import { SYS } from "./table.js";
+import { TraceKind } from "../inspect/trace.js";
 import { copyIn, copyOut, readU32, userBytes, writeU32 } from "../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE } from "../mm/layout.js";
 import { channelClose, channelCreate, channelRecv, channelSend, CHANNEL_MAX_BYTES, CHANNEL_MAX_HANDLES } from "../ipc/channel.js";
@@ -67,6 +68,63 @@ const readyView = new DataView(readyBytes.buffer);
 /** t.wait of a POLL_WAIT without a timeout (never mutated, so shared). */
 const POLL_FOREVER: WaitReason = { kind: "poll", untilNs: Infinity };
 
+/** struct vd_poll_event { u32 handle; u32 events; } for the first `take` pairs in readyPairs, copied to user `va`. */
+function copyOutEvents(t: Task, va: number, take: number): number {
+  if (take === 0) return 0;
+  for (let i = 0; i < take; i++) {
+    readyView.setUint32(8 * i, readyPairs[2 * i], true);
+    readyView.setUint32(8 * i + 4, readyPairs[2 * i + 1], true);
+  }
+  return copyOut(t.process.as, va, readyBytes.subarray(0, take * 8));
+}
+
+/** A blocked POLL_WAIT: where its results go, and its wake-up function (one per task, reused). */
+interface PendingPoll {
+  set: number;
+  bufVa: number;
+  max: number;
+  readonly wake: () => void;
+}
+const pendingPolls = new WeakMap<Task, PendingPoll>();
+
+/**
+ * A blocked POLL_WAIT's wake-up when an entry may have become ready. If one
+ * is, the call completes here, as a kernel completes a wait when the event
+ * comes: the events are copied to the task's buffer, x0/x1 set and the
+ * (rewound) SVC stepped over, so the task runs on after it instead of
+ * trapping again to re-execute it. Nothing ready after all: it keeps waiting.
+ * A failing copy or set: it re-executes the SVC, which reports the error.
+ * Timeouts and signals take the re-execute and EINTR paths as before.
+ */
+function pollWakeUp(k: Kernel, t: Task, p: PendingPoll): void {
+  if (t.state !== "blocked") return;
+  const fromCpu = Math.max(t.cpu, 0);
+  const table = t.process.handles;
+  const count = pollReadyInto(table, p.set, readyPairs);
+  if (count === 0) {
+    const cancel = pollOnReady(table, p.set, p.wake);
+    if (typeof cancel !== "number") {
+      t.cancelWait = cancel;
+      return;
+    }
+  } else if (count > 0) {
+    const take = Math.min(count, p.max);
+    if (copyOutEvents(t, p.bufVa, take) === 0) {
+      const r = t.cpu >= 0 && k.current[t.cpu] === t ? k.machine.cpus[t.cpu].state : t.ctx;
+      r.pc += 4;
+      r.x[0] = 0n;
+      r.x[1] = BigInt(take);
+      t.deadlineNs = undefined;
+      t.cancelWait = undefined;
+      k.trace.record(k.machine.now(), fromCpu, TraceKind.Syscall, t.tid, SYS.POLL_WAIT, 0);
+      k.wakeTask(t, fromCpu);
+      return;
+    }
+  }
+  t.cancelWait = undefined;
+  k.wakeTask(t, fromCpu);
+}
+
 /** POLL_WAIT: ready entries now, or block until one is (or the timeout passes). */
 function pollWait(k: Kernel, t: Task, a: readonly bigint[]): Outcome {
   const table = t.process.handles;
@@ -83,16 +141,8 @@ function pollWait(k: Kernel, t: Task, a: readonly bigint[]): Outcome {
   if (count > 0) {
     t.deadlineNs = undefined;
     const take = Math.min(count, max);
-    if (take > 0) {
-      // struct vd_poll_event { u32 handle; u32 events; } per ready entry.
-      for (let i = 0; i < take; i++) {
-        readyView.setUint32(8 * i, readyPairs[2 * i], true);
-        readyView.setUint32(8 * i + 4, readyPairs[2 * i + 1], true);
-      }
-      const c = copyOut(t.process.as, n(a[1]), readyBytes.subarray(0, take * 8));
-      if (c < 0) return err(c);
-    }
-    return ok(take);
+    const c = copyOutEvents(t, take > 0 ? n(a[1]) : 0, take);
+    return c < 0 ? err(c) : ok(take);
   }
   // Nothing ready: check the timeout (0 = just check, negative = forever); only then register the waiter.
   const now = k.machine.now();
@@ -104,8 +154,15 @@ function pollWait(k: Kernel, t: Task, a: readonly bigint[]): Outcome {
       return ok(0);
     }
   }
-  const wake = (t.pollWake ??= () => k.wakeTask(t, Math.max(t.cpu, 0)));
-  const cancel = pollOnReady(table, set, wake);
+  let p = pendingPolls.get(t);
+  if (p === undefined) {
+    const fresh: PendingPoll = { set, bufVa: 0, max, wake: () => pollWakeUp(k, t, fresh) };
+    pendingPolls.set(t, (p = fresh));
+  }
+  p.set = set;
+  p.bufVa = n(a[1]);
+  p.max = max;
+  const cancel = pollOnReady(table, set, p.wake);
   if (typeof cancel === "number") return err(cancel); // not reached: pollReadyInto checked the set
   t.cancelWait = cancel;
   return k.blockOn(t, timeoutMs > 0 ? { kind: "poll", untilNs: t.deadlineNs! } : POLL_FOREVER);
