@@ -20,6 +20,9 @@ apt_install ${need[@]+"${need[@]}"}
 # Debian's Jupyter clients (jupyter_client, nbclient, nbconvert) drive our
 # Jupyter kernel in the tests; installed only when missing.
 bash scripts/jupyter-deps.sh
+# The notebook server (npm start), jupyter-server, nbconvert's command and
+# Debian's chromium for the browser check.
+bash scripts/browser-deps.sh
 
 # --- npm packages: reinstall only when the lock file changed ----------------
 lockhash=$(sha256sum package-lock.json | cut -c1-16)
