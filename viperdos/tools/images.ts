@@ -18,6 +18,11 @@ export const USER_PROGRAMS: Record<string, string> = {
   hello: "viperdos/user/programs/hello.c",
   sysinfo: "viperdos/user/programs/sysinfo.c",
   fsinfo: "viperdos/user/programs/fsinfo.c",
+  ping: "viperdos/user/programs/ping.c",
+  netstat: "viperdos/user/programs/netstat.c",
+  nslookup: "viperdos/user/programs/nslookup.c",
+  iperf: "viperdos/user/programs/iperf.c",
+  fetch: "viperdos/user/programs/fetch.c",
 };
 
 /** S:startup, run by vinit before the first prompt. */

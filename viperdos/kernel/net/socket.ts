@@ -24,38 +24,14 @@
 import { E } from "../errors.js";
 import { KernelObject, type IdSource } from "../cap/objects.js";
 import { PollEvent } from "../ipc/events.js";
+import { CONGESTION_CONTROLS, type CongestionControlName, type TcpConn, type TcpConnEvent, type TcpListener, type TcpStackApi } from "./tcp/api.js";
 
 /** Congestion-control algorithms the TCP engine offers. */
-export type CongestionControl = "newreno" | "cubic";
-export const CC_NAMES: readonly CongestionControl[] = ["newreno", "cubic"];
+export type CongestionControl = CongestionControlName;
+export const CC_NAMES: readonly CongestionControl[] = CONGESTION_CONTROLS;
 
-// --- What the socket layer needs from the stack (a structural view of net/tcp/api.ts
-// --- and net/stack.ts, so the socket layer is testable over any engine with this shape).
-
-export type TcpConnEvent = "established" | "readable" | "writable" | "closed" | "reset";
-
-export interface TcpConnLike {
-  readonly state: string;
-  send(bytes: Uint8Array, nowNs: number): number;
-  recv(max: number): Uint8Array | "eof" | undefined;
-  shutdownWrite(nowNs: number): void;
-  close(nowNs: number): void;
-  abort(nowNs: number): void;
-  setCongestionControl(name: CongestionControl): void;
-  on(cb: (ev: TcpConnEvent) => void): void;
-  snapshot(): unknown;
-}
-
-export interface TcpListenerLike {
-  accept(): TcpConnLike | undefined;
-  on(cb: (ev: "acceptable") => void): void;
-  close?(nowNs: number): void;
-}
-
-export interface TcpStackLike {
-  connect(localIp: number, remoteIp: number, remotePort: number, nowNs: number, opts?: { cc?: CongestionControl; localPort?: number }): TcpConnLike | number;
-  listen(ip: number, port: number, backlog: number, opts?: { cc?: CongestionControl }): TcpListenerLike | number;
-}
+/** The TCP engine as the socket layer uses it (net/tcp/api.ts). */
+export type TcpStackLike = Pick<TcpStackApi, "connect" | "listen">;
 
 /** A received UDP datagram. */
 export interface Datagram {
@@ -82,6 +58,9 @@ export interface SocketStack {
 
 /** Queued datagrams per UDP socket (more are dropped and counted). */
 export const UDP_QUEUE_LIMIT = 64;
+
+/** TCP states in which the peer's FIN has arrived (recv reaches end of stream). */
+const FIN_SEEN = new Set<string>(["CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT"]);
 
 export type SocketState = "new" | "bound" | "listening" | "connecting" | "connected" | "closed" | "failed";
 export type SocketProto = "tcp" | "udp";
@@ -125,8 +104,8 @@ export class SocketObject extends KernelObject {
   nonblocking = false;
   /** Sticky error of a failed connect or a reset (negative), else 0. */
   error = 0;
-  conn: TcpConnLike | undefined;
-  listener: TcpListenerLike | undefined;
+  conn: TcpConn | undefined;
+  listener: TcpListener | undefined;
   bytesSent = 0;
   bytesReceived = 0;
   /** The engine refused part of the last send (wait for "writable"). */
@@ -151,24 +130,19 @@ export class SocketObject extends KernelObject {
   }
 
   /** An accepted connection as a connected socket. */
-  static fromAccepted(parent: SocketObject, conn: TcpConnLike, ids?: IdSource): SocketObject {
+  static fromAccepted(parent: SocketObject, conn: TcpConn, ids?: IdSource): SocketObject {
     const s = new SocketObject("tcp", parent.stack, parent.registry, ids);
-    s.cc = parent.cc;
+    s.cc = conn.cc;
     s.state = "connected";
-    s.localIp = parent.localIp || parent.stack.localIp;
-    s.localPort = parent.localPort;
-    const snap = conn.snapshot() as { remoteIp?: number; remotePort?: number; localIp?: number; localPort?: number } | undefined;
-    if (snap) {
-      s.remoteIp = snap.remoteIp ?? 0;
-      s.remotePort = snap.remotePort ?? 0;
-      if (snap.localIp !== undefined) s.localIp = snap.localIp;
-      if (snap.localPort !== undefined) s.localPort = snap.localPort;
-    }
+    s.localIp = conn.localIp;
+    s.localPort = conn.localPort;
+    s.remoteIp = conn.remoteIp;
+    s.remotePort = conn.remotePort;
     s.attach(conn);
     return s;
   }
 
-  private attach(conn: TcpConnLike): void {
+  private attach(conn: TcpConn): void {
     this.conn = conn;
     conn.on((ev) => this.onConnEvent(ev));
   }
@@ -190,7 +164,10 @@ export class SocketObject extends KernelObject {
       case "closed":
         this.peerClosed = true;
         this.stateChanged = true;
-        if (this.state === "connecting") {
+        if (this.conn && this.conn.error !== 0) {
+          this.error = this.conn.error;
+          this.state = "failed";
+        } else if (this.state === "connecting") {
           this.state = "failed";
           if (this.error === 0) this.error = E.CONN_REFUSED;
         }
@@ -219,29 +196,29 @@ export class SocketObject extends KernelObject {
     }
     if (this.state === "listening") return this.listenerReady() ? PollEvent.READ : 0;
     if (this.rxPending || this.error !== 0 || this.peerClosed || this.connReadable()) ev |= PollEvent.READ;
-    if (this.state === "connected" && !this.sendBlocked) ev |= PollEvent.WRITE;
+    if (this.state === "connected" && !this.sendBlocked && (this.conn?.sendSpace ?? 0) > 0) ev |= PollEvent.WRITE;
     if (this.stateChanged || this.state === "failed") ev |= PollEvent.NETWORK;
     return ev;
   }
 
-  private pendingAccept: TcpConnLike | undefined;
+  private pendingAccept: TcpConn | undefined;
   private listenerReady(): boolean {
     if (this.pendingAccept) return true;
     this.pendingAccept = this.listener?.accept();
     return this.pendingAccept !== undefined;
   }
 
+  /** recv() would return bytes, end of stream or an error now. */
   private connReadable(): boolean {
-    const snap = this.conn?.snapshot() as { recvBuffered?: number; rxAvailable?: number; readable?: boolean } | undefined;
-    if (!snap) return false;
-    return (snap.recvBuffered ?? snap.rxAvailable ?? 0) > 0 || snap.readable === true;
+    const c = this.conn;
+    if (!c) return false;
+    return c.readableBytes > 0 || c.error !== 0 || FIN_SEEN.has(c.state);
   }
 
-  /** Bytes waiting to be received (SOCKET_POLL), as far as the engine reports them. */
+  /** Bytes waiting to be received (SOCKET_POLL). */
   rxAvailable(): number {
     if (this.proto === "udp") return this.datagrams[0]?.data.length ?? 0;
-    const snap = this.conn?.snapshot() as { recvBuffered?: number; rxAvailable?: number } | undefined;
-    return (this.rxPending?.length ?? 0) + (snap?.recvBuffered ?? snap?.rxAvailable ?? 0);
+    return (this.rxPending?.length ?? 0) + (this.conn?.readableBytes ?? 0);
   }
 
   /** SOCKET_BIND: local ip:port (host order; 0 = any). Returns 0, -8 busy (not new), -604 in use. */
@@ -300,8 +277,7 @@ export class SocketObject extends KernelObject {
     this.remoteIp = ip;
     this.remotePort = port;
     this.localIp = this.localIp || this.stack.localIp;
-    const snap = r.snapshot() as { localPort?: number } | undefined;
-    if (snap?.localPort) this.localPort = snap.localPort;
+    this.localPort = r.localPort;
     this.state = "connecting";
     this.attach(r);
     if (r.state === "ESTABLISHED") this.state = "connected";
@@ -350,8 +326,10 @@ export class SocketObject extends KernelObject {
     if (!this.conn) return this.state === "listening" ? E.INVALID_ARG : E.NOT_CONNECTED;
     const r = this.conn.recv(max);
     if (r === undefined) {
+      if (this.conn.error !== 0) return this.conn.error;
       if (this.state === "failed") return this.error || E.CONN_RESET;
-      return this.state === "connecting" ? E.WOULD_BLOCK : E.WOULD_BLOCK;
+      if (this.conn.state === "CLOSED" || this.conn.state === "TIME-WAIT") return "eof";
+      return E.WOULD_BLOCK;
     }
     if (r === "eof") return "eof";
     this.bytesReceived += r.length;
@@ -405,6 +383,14 @@ export class SocketObject extends KernelObject {
     if (this.proto !== "tcp") return E.NOT_SUPPORTED;
     this.cc = name;
     this.conn?.setCongestionControl(name);
+    return E.OK;
+  }
+
+  /** Half close (SOCKET_SETOPT SHUTDOWN): FIN after the queued data; receiving goes on. */
+  shutdownWrite(): number {
+    if (this.proto !== "tcp") return E.NOT_SUPPORTED;
+    if (!this.conn || (this.state !== "connected" && this.state !== "connecting")) return E.NOT_CONNECTED;
+    this.conn.shutdownWrite(this.stack.now());
     return E.OK;
   }
 

@@ -49,7 +49,7 @@ export const SOCKET_INFO_SIZE = 64;
 export const NET_STATS_SIZE = 96;
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
-export const SOCKOPT = { CONGESTION: 1, NODELAY: 2, NONBLOCK: 3 } as const;
+export const SOCKOPT = { CONGESTION: 1, NODELAY: 2, NONBLOCK: 3, SHUTDOWN: 4 } as const;
 export const SOCKET_POLL_FLAGS = { READABLE: 0x1, WRITABLE: 0x2, CLOSED: 0x4, ERROR: 0x8 } as const;
 export const SOCKET_STATES = ["new", "bound", "listening", "connecting", "connected", "closed", "failed"] as const;
 export const TCP_STATES = [
@@ -314,6 +314,10 @@ function setOpt(k: Kernel, t: Task, a: readonly bigint[]): Outcome {
     s.nodelay = value !== 0;
     (s.conn as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(s.nodelay);
     return ok();
+  }
+  if (opt === SOCKOPT.SHUTDOWN) {
+    const r = s.shutdownWrite();
+    return r < 0 ? err(r) : ok();
   }
   if (opt === SOCKOPT.NONBLOCK) {
     s.nonblocking = value !== 0;

@@ -26,6 +26,16 @@
 //   SOCKET_RECVFROM 0x5C, SOCKET_SETOPT 0x5D (per-socket and system-wide TCP
 //   congestion control) and SOCKET_INFO 0x5E (netstat); struct layouts are
 //   in viperdos/kernel/syscall/net.ts and viperdos/user/include/viperdos/net.h.
+// - SCHED_SETPARAM 0xE5 and SCHED_GETPARAM 0xE7 are ours (upstream has no call
+//   that selects a scheduling class; VIPERDOS.md leaves both numbers free):
+//   struct vd_sched_param { u32 policy; u32 priority; u64 runtime_ns;
+//   u64 deadline_ns; u64 period_ns; } (32 bytes, <viperdos/sched.h>), policy
+//   0 fair, 1 FIFO, 2 RR, 6 deadline (Linux's SCHED_* values). Errors: -2 bad
+//   policy/priority/reservation or pointer, -6 a task of a process that is
+//   neither the caller's nor one of its descendants, -8 deadline admission
+//   refused, -201 no such task. Handlers in syscall/task-extra.ts.
+// - REPLACE takes a fourth argument of ours, the new argument string (NULL:
+//   empty), delivered through GET_ARGS like TASK_SPAWN's.
 // - Calls whose out-parameter is a kernel struct take `struct vd_<name> *`;
 //   the layout belongs to the kernel module that fills it and is declared
 //   (incomplete) in the generated C header until that module defines it.
@@ -168,9 +178,9 @@ const RAW = [
     sc("SCHED_GETAFFINITY", [TASK_ID], [["mask", "u32"]], "a task's CPU affinity mask", { at: 0xe }),
     sc(
       "REPLACE",
-      [PATH, ["keep", "const u32 *"], ["keep_count", "u32"]],
+      [PATH, ["keep", "const u32 *"], ["keep_count", "u32"], ["args", "const char *"]],
       [],
-      "replace the calling process's image with a program (exec); only the listed handles survive",
+      "replace the calling process's image with a program (exec); only the listed handles survive; args (ours) as TASK_SPAWN's",
       { at: 0xf, noReturn: true },
     ),
   ]),
@@ -267,7 +277,7 @@ const RAW = [
       "SOCKET_SETOPT",
       [SOCK, ["opt", "u32"], ["value", "u32"]],
       [],
-      "set a socket option: 1 CONGESTION (0 NewReno, 1 CUBIC; sock -1: system-wide default for new sockets), 2 NODELAY, 3 NONBLOCK — ours",
+      "set a socket option: 1 CONGESTION (0 NewReno, 1 CUBIC; sock -1: system-wide default for new sockets), 2 NODELAY, 3 NONBLOCK, 4 SHUTDOWN (half close: FIN after the queued data) — ours",
       { origin: "ours" },
     ),
     sc(
@@ -376,7 +386,15 @@ const RAW = [
     }),
     sc("DEVICE_LIST", [["buf", "struct vd_device_info *"], ["max", "u32"]], [COUNT], "list devices (buf NULL: just count)", { at: 0xe3 }),
     sc("GETRANDOM", [["buf", "void *"], ["len", "usize"]], [BYTES], "random bytes from virtio-rng", { at: 0xe4 }),
+    sc("SCHED_SETPARAM", [TASK_ID, ["param", "const struct vd_sched_param *"]], [], "set a task's scheduling class, priority and deadline reservation (0 task_id = caller; ours)", {
+      at: 0xe5,
+      origin: "ours",
+    }),
     sc("CPU_COUNT", [], [COUNT], "number of online CPUs", { at: 0xe6 }),
+    sc("SCHED_GETPARAM", [TASK_ID, ["param", "struct vd_sched_param *"]], [], "a task's scheduling class, priority and deadline reservation (ours)", {
+      at: 0xe7,
+      origin: "ours",
+    }),
     sc("UNAME", [["buf", "char *"]], [], "five NUL-padded 65-byte fields: sysname, nodename, release, version, machine", { at: 0xe8 }),
   ]),
   ...group("debug", 0xf0, [

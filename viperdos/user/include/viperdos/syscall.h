@@ -22,6 +22,7 @@ struct vd_mem_info;
 struct vd_mouse_state;
 struct vd_net_stats;
 struct vd_poll_event;
+struct vd_sched_param;
 struct vd_sigaction;
 struct vd_sockaddr;
 struct vd_socket_info;
@@ -134,11 +135,11 @@ static inline vd_ret vd_sched_getaffinity(u32 task_id)
     return vd_sys1(SYS_SCHED_GETAFFINITY, (long)task_id);
 }
 
-/* REPLACE 0x0F: replace the calling process's image with a program (exec); only the listed handles survive
+/* REPLACE 0x0F: replace the calling process's image with a program (exec); only the listed handles survive; args (ours) as TASK_SPAWN's
  * Does not return on success. */
-static inline vd_ret vd_replace(const char *path, const u32 *keep, u32 keep_count)
+static inline vd_ret vd_replace(const char *path, const u32 *keep, u32 keep_count, const char *args)
 {
-    return vd_sys3(SYS_REPLACE, (long)path, (long)keep, (long)keep_count);
+    return vd_sys4(SYS_REPLACE, (long)path, (long)keep, (long)keep_count, (long)args);
 }
 
 /* CHANNEL_CREATE 0x10: create a channel; returns its two endpoints (a message sent on one is received on the other)
@@ -400,7 +401,7 @@ static inline vd_ret vd_socket_recvfrom(i32 sock, void *buf, usize len, struct v
     return vd_sys4(SYS_SOCKET_RECVFROM, (long)sock, (long)buf, (long)len, (long)from);
 }
 
-/* SOCKET_SETOPT 0x5D: set a socket option: 1 CONGESTION (0 NewReno, 1 CUBIC; sock -1: system-wide default for new sockets), 2 NODELAY, 3 NONBLOCK — ours
+/* SOCKET_SETOPT 0x5D: set a socket option: 1 CONGESTION (0 NewReno, 1 CUBIC; sock -1: system-wide default for new sockets), 2 NODELAY, 3 NONBLOCK, 4 SHUTDOWN (half close: FIN after the queued data) — ours
  * No results. */
 static inline vd_ret vd_socket_setopt(i32 sock, u32 opt, u32 value)
 {
@@ -827,11 +828,25 @@ static inline vd_ret vd_getrandom(void *buf, usize len)
     return vd_sys2(SYS_GETRANDOM, (long)buf, (long)len);
 }
 
+/* SCHED_SETPARAM 0xE5: set a task's scheduling class, priority and deadline reservation (0 task_id = caller; ours)
+ * No results. */
+static inline vd_ret vd_sched_setparam(u32 task_id, const struct vd_sched_param *param)
+{
+    return vd_sys2(SYS_SCHED_SETPARAM, (long)task_id, (long)param);
+}
+
 /* CPU_COUNT 0xE6: number of online CPUs
  * Results: r1 = u32 count. */
 static inline vd_ret vd_cpu_count(void)
 {
     return vd_sys0(SYS_CPU_COUNT);
+}
+
+/* SCHED_GETPARAM 0xE7: a task's scheduling class, priority and deadline reservation (ours)
+ * No results. */
+static inline vd_ret vd_sched_getparam(u32 task_id, struct vd_sched_param *param)
+{
+    return vd_sys2(SYS_SCHED_GETPARAM, (long)task_id, (long)param);
 }
 
 /* UNAME 0xE8: five NUL-padded 65-byte fields: sysname, nodename, release, version, machine

@@ -20,7 +20,7 @@
 #define SYS_TASK_SPAWN_SHM        0x0C   /* start a program from an ELF image held in a shared memory object (offset, length); results as TASK_SPAWN */
 #define SYS_SCHED_SETAFFINITY     0x0D   /* set the CPUs a task may run on (bit n = CPU n; 0 task_id = caller) */
 #define SYS_SCHED_GETAFFINITY     0x0E   /* a task's CPU affinity mask */
-#define SYS_REPLACE               0x0F   /* replace the calling process's image with a program (exec); only the listed handles survive */
+#define SYS_REPLACE               0x0F   /* replace the calling process's image with a program (exec); only the listed handles survive; args (ours) as TASK_SPAWN's */
 
 /* channel */
 #define SYS_CHANNEL_CREATE        0x10   /* create a channel; returns its two endpoints (a message sent on one is received on the other) */
@@ -68,7 +68,7 @@
 #define SYS_SOCKET_OPEN           0x5A   /* create a socket of a type: 1 stream (TCP, as SOCKET_CREATE), 2 datagram (UDP) — ours */
 #define SYS_SOCKET_SENDTO         0x5B   /* send one UDP datagram (at most 1472 bytes) to ip:port (network byte order); binds an ephemeral port first if unbound — ours */
 #define SYS_SOCKET_RECVFROM       0x5C   /* take the next UDP datagram (truncated to len); *from gets the sender (from may be NULL); -300 when none — ours */
-#define SYS_SOCKET_SETOPT         0x5D   /* set a socket option: 1 CONGESTION (0 NewReno, 1 CUBIC; sock -1: system-wide default for new sockets), 2 NODELAY, 3 NONBLOCK — ours */
+#define SYS_SOCKET_SETOPT         0x5D   /* set a socket option: 1 CONGESTION (0 NewReno, 1 CUBIC; sock -1: system-wide default for new sockets), 2 NODELAY, 3 NONBLOCK, 4 SHUTDOWN (half close: FIN after the queued data) — ours */
 #define SYS_SOCKET_INFO           0x5E   /* list the system's sockets with their TCP state and congestion window (buf NULL: just count) — ours */
 
 /* dir */
@@ -147,7 +147,9 @@
 #define SYS_PING                  0xE2   /* ICMP echo to ip (network byte order); returns the round-trip time */
 #define SYS_DEVICE_LIST           0xE3   /* list devices (buf NULL: just count) */
 #define SYS_GETRANDOM             0xE4   /* random bytes from virtio-rng */
+#define SYS_SCHED_SETPARAM        0xE5   /* set a task's scheduling class, priority and deadline reservation (0 task_id = caller; ours) */
 #define SYS_CPU_COUNT             0xE6   /* number of online CPUs */
+#define SYS_SCHED_GETPARAM        0xE7   /* a task's scheduling class, priority and deadline reservation (ours) */
 #define SYS_UNAME                 0xE8   /* five NUL-padded 65-byte fields: sysname, nodename, release, version, machine */
 
 /* debug */
@@ -198,6 +200,6 @@
 #define SYS_MLOCK                 0x155  /* keep a range resident (accepted) */
 #define SYS_MUNLOCK               0x156  /* undo MLOCK */
 
-#define VD_SYSCALL_COUNT 154
+#define VD_SYSCALL_COUNT 156
 
 #endif
