@@ -496,7 +496,8 @@ static int execute(char *line)
     }
     if (ieq(c, "Why")) { printf("%s\n", last_why); return RC_OK; }
     if (ieq(c, "Help")) return cmd_help();
-    if (ieq(c, "Fetch") || ieq(c, "ssh") || ieq(c, "Servers"))
+    if (ieq(c, "Fetch")) { static char fetch_prg[] = "C:fetch.prg"; argv[0] = fetch_prg; return run_program(argc, argv); }
+    if (ieq(c, "ssh") || ieq(c, "Servers"))
         return fail(RC_WARN, "not available yet: networking and servers are still to come", 0);
     if (ieq(c, "EndShell")) { running = 0; return RC_OK; }
     if (ieq(c, "read")) return cmd_read(argc, argv);
