@@ -149,6 +149,27 @@ export interface Inode {
   inodeNum: number; mode: number; uid: number; gid: number; size: number; blocks: number;
   atime: number; mtime: number; ctime: number; direct: number[]; indirect: number; doubleIndirect: number;
   tripleIndirect: number; generation: number; flags: number; links: number;
+  /** A fast symlink's target (see FAST_LINK_MAX); its pointer fields then read as 0. */
+  inline?: Uint8Array;
+}
+
+/**
+ * Symbolic links (mode 0xA000, directory type 7; VIPERDOS.md names the
+ * syscalls, upstream's format header the mode, neither the storage, so this
+ * is ours, in the spirit of ext2): the inode's size is the target's length
+ * in bytes (UTF-8, no NUL). A target of at most FAST_LINK_MAX bytes is a
+ * "fast" link: it is stored in the 120 bytes of the block pointers (offsets
+ * 56..175: direct[12], indirect, double_indirect, triple_indirect) and
+ * `blocks` is 0, which is what marks it fast. A longer target (up to
+ * MAX_LINK_TARGET in volume.ts) is a "slow" link: one data block in
+ * direct[0], `blocks` 1, like a small file.
+ */
+export const FAST_LINK_MAX = 120;
+const POINTERS_OFFSET = 56;
+
+/** True when `ino` is a symlink whose target lives in its pointer bytes. */
+export function isFastLink(ino: Pick<Inode, "mode" | "blocks">): boolean {
+  return (ino.mode & 0xf000) === 0xa000 && ino.blocks === 0;
 }
 
 export function emptyInode(): Inode {
@@ -164,12 +185,19 @@ export function decodeInode(block: Uint8Array, offset = 0): Inode {
   const v = new DataView(block.buffer, block.byteOffset + offset, INODE_SIZE);
   const direct: number[] = [];
   for (let i = 0; i < DIRECT_POINTERS; i++) direct.push(u64(v, 56 + 8 * i));
-  return {
+  const ino: Inode = {
     inodeNum: u64(v, 0), mode: v.getUint32(8, true), uid: v.getUint16(12, true), gid: v.getUint16(14, true),
     size: u64(v, 16), blocks: u64(v, 24), atime: u64(v, 32), mtime: u64(v, 40), ctime: u64(v, 48), direct,
     indirect: u64(v, 152), doubleIndirect: u64(v, 160), tripleIndirect: u64(v, 168), generation: u64(v, 176),
     flags: v.getUint32(184, true), links: v.getUint32(188, true),
   };
+  if (isFastLink(ino)) {
+    const at = block.byteOffset + offset + POINTERS_OFFSET;
+    ino.inline = new Uint8Array(block.buffer, at, FAST_LINK_MAX).slice(0, Math.min(ino.size, FAST_LINK_MAX));
+    ino.direct.fill(0);
+    ino.indirect = ino.doubleIndirect = ino.tripleIndirect = 0;
+  }
+  return ino;
 }
 
 /** Encode `ino` into the 256 bytes at `offset` of `block` (reserved bytes zeroed). */
@@ -181,6 +209,7 @@ export function encodeInode(ino: Inode, block: Uint8Array, offset = 0): void {
   for (let i = 0; i < DIRECT_POINTERS; i++) put64(v, 56 + 8 * i, ino.direct[i] ?? 0);
   put64(v, 152, ino.indirect); put64(v, 160, ino.doubleIndirect); put64(v, 168, ino.tripleIndirect);
   put64(v, 176, ino.generation); v.setUint32(184, ino.flags, true); v.setUint32(188, ino.links, true);
+  if (ino.inline) block.set(ino.inline.subarray(0, FAST_LINK_MAX), offset + POINTERS_OFFSET);
 }
 
 /** Directory-entry type for an inode mode. */

@@ -9,7 +9,7 @@
 import {
   BLOCK_SIZE, decodeDirEntry, decodeInode, decodeSuperblock, DIR_ENTRY_HEADER, DIRECT_POINTERS, DirEntry,
   dirEntrySize, emptyInode, encodeDirEntry, encodeInode, encodeSuperblock, FsError, FTYPE, Inode, INODE_SIZE,
-  INODES_PER_BLOCK, journalStartOf, MAX_NAME_LEN, MODE, nameBytes, PTRS_PER_BLOCK, ROOT_INODE,
+  INODES_PER_BLOCK, journalStartOf, MAX_NAME_LEN, MODE, modeToFileType, nameBytes, FAST_LINK_MAX, PTRS_PER_BLOCK, ROOT_INODE,
   Superblock, superblockCrc, VIPERFS_MAGIC, BLOCK_SIZE as BS,
 } from "./format.js";
 import type { BlockDevice } from "./image.js";
@@ -39,6 +39,23 @@ export interface OpenOptions {
   now?: () => number;
 }
 
+/** What Volume needs from an inode cache: a cached copy (or undefined) and a notice of every inode write. */
+export interface InodeHook {
+  lookup(ino: number): Inode | undefined;
+  store(ino: number, inode: Inode): void;
+}
+
+/** A deep copy of an inode (its pointer array and inline bytes are not shared). */
+export function cloneInode(i: Inode): Inode {
+  return { ...i, direct: [...i.direct], inline: i.inline?.slice() };
+}
+
+/** Largest file: 12 direct + 512 indirect + 512*512 double-indirect blocks. */
+export const MAX_FILE_BYTES = (DIRECT_POINTERS + PTRS_PER_BLOCK + PTRS_PER_BLOCK * PTRS_PER_BLOCK) * BLOCK_SIZE;
+
+/** Largest symlink target (bytes); targets up to FAST_LINK_MAX live in the inode itself. */
+export const MAX_LINK_TARGET = 1023;
+
 export interface DirListing {
   name: string;
   inode: number;
@@ -61,6 +78,12 @@ export class Volume {
    * until it commits, so their old contents stay valid on disk).
    */
   allocFilter: ((b: number) => boolean) | undefined;
+  /**
+   * The kernel's inode cache (kernel/fs/inode-cache.ts), when set: readInode
+   * asks it first and writeInode tells it, so every open of a file sees one
+   * in-memory inode. Absent for the host tools.
+   */
+  inodeHook: InodeHook | undefined;
 
   private constructor(readonly dev: BlockDevice, sb: Superblock, from: "primary" | "backup", opts: OpenOptions) {
     this.sb = sb;
@@ -102,10 +125,17 @@ export class Volume {
     return { block: this.sb.inodeTableStart + Math.floor(ino / INODES_PER_BLOCK), offset: (ino % INODES_PER_BLOCK) * INODE_SIZE };
   }
 
-  /** Inode `ino` (in use or not). Errors: out of range. */
+  /** Inode `ino` (in use or not), a copy the caller may change. Errors: out of range. */
   readInode(ino: number): Inode {
+    const cached = this.inodeHook?.lookup(ino);
+    if (cached) return cloneInode(cached);
     const { block, offset } = this.inodeLoc(ino);
     return decodeInode(this.dev.readBlock(block), offset);
+  }
+
+  /** Inode table block and byte offset of inode `ino`. Errors: out of range. */
+  inodeLocation(ino: number): { block: number; offset: number } {
+    return this.inodeLoc(ino);
   }
 
   writeInode(ino: number, inode: Inode): void {
@@ -113,6 +143,7 @@ export class Volume {
     const b = this.dev.readBlock(block);
     encodeInode(inode, b, offset);
     this.dev.writeBlock(block, b);
+    this.inodeHook?.store(ino, inode);
   }
 
   private allocInode(): number {
@@ -133,13 +164,13 @@ export class Volume {
   }
 
   /** First free block of the data area (never the journal or backup). Errors: volume full. */
-  allocBlock(): number {
+  allocBlock(contents?: Uint8Array): number {
     const end = Math.min(journalStartOf(this.sb), this.sb.totalBlocks - 1);
     for (let b = this.sb.dataStart; b < end; b++) {
       if (!this.isUsed(b) && (!this.allocFilter || this.allocFilter(b))) {
         this.setUsed(b, true);
         this.sb.freeBlocks--;
-        this.dev.writeBlock(b, new Uint8Array(BLOCK_SIZE));
+        this.dev.writeBlock(b, contents ?? new Uint8Array(BLOCK_SIZE));
         return b;
       }
     }
@@ -167,6 +198,7 @@ export class Volume {
 
   /** Physical block of logical block `idx` of `inode`, 0 for a hole. Errors: pointer out of range, beyond double-indirect. */
   blockOf(inode: Inode, idx: number): number {
+    if (inode.inline) return 0;
     if (idx < DIRECT_POINTERS) return this.checkPtr(inode.direct[idx], `inode ${inode.inodeNum} direct[${idx}]`);
     idx -= DIRECT_POINTERS;
     if (idx < PTRS_PER_BLOCK) {
@@ -190,15 +222,27 @@ export class Volume {
   /** Map logical block `idx` of `inode` to a newly allocated block (allocating indirect blocks); returns it. */
   private mapNew(inode: Inode, idx: number): number {
     const b = this.allocBlock();
+    this.setMapping(inode, idx, b);
+    return b;
+  }
+
+  /**
+   * Point logical block `idx` of `inode` at physical block `b` (0: a hole),
+   * allocating indirect blocks on the way; returns the block it replaced (0 if
+   * none). The caller writes the inode. Errors: beyond the double-indirect range, full.
+   */
+  private setMapping(inode: Inode, idx: number, b: number): number {
     if (idx < DIRECT_POINTERS) {
+      const old = this.checkPtr(inode.direct[idx], `inode ${inode.inodeNum} direct[${idx}]`);
       inode.direct[idx] = b;
-      return b;
+      return old;
     }
     idx -= DIRECT_POINTERS;
     if (idx < PTRS_PER_BLOCK) {
       if (inode.indirect === 0) inode.indirect = this.allocBlock();
+      const old = this.ptrAt(inode.indirect, idx);
       this.setPtr(inode.indirect, idx, b);
-      return b;
+      return old;
     }
     idx -= PTRS_PER_BLOCK;
     if (idx >= PTRS_PER_BLOCK * PTRS_PER_BLOCK) throw new FsError("file too large for ViperFS (double-indirect limit)");
@@ -209,12 +253,21 @@ export class Volume {
       l1 = this.allocBlock();
       this.setPtr(inode.doubleIndirect, i1, l1);
     }
+    const old = this.ptrAt(l1, idx % PTRS_PER_BLOCK);
     this.setPtr(l1, idx % PTRS_PER_BLOCK, b);
-    return b;
+    return old;
   }
 
   /** Free every data and indirect block of `inode` and clear its pointers. */
   private truncate(inode: Inode): void {
+    if (inode.inline) {
+      // A fast symlink: the "pointers" are the target's bytes.
+      inode.inline = undefined;
+      inode.direct.fill(0);
+      inode.indirect = inode.doubleIndirect = inode.tripleIndirect = 0;
+      inode.size = inode.blocks = 0;
+      return;
+    }
     const nblocks = Math.ceil(inode.size / BLOCK_SIZE);
     for (let i = 0; i < nblocks; i++) {
       const b = this.blockOf(inode, i);
@@ -239,6 +292,7 @@ export class Volume {
   readData(ino: number): Uint8Array {
     const inode = this.readInode(ino);
     if (inode.size > this.sb.totalBlocks * BLOCK_SIZE) throw new FsError(`inode ${ino} claims ${inode.size} bytes, more than the volume holds`);
+    if (inode.inline) return inode.inline.slice();
     const out = new Uint8Array(inode.size);
     for (let i = 0; i * BLOCK_SIZE < inode.size; i++) {
       const b = this.blockOf(inode, i);
@@ -429,6 +483,91 @@ export class Volume {
     return ino;
   }
 
+  /**
+   * Write `data` into regular file `ino` at byte `offset`, block by block:
+   * only the logical blocks the range touches change. Each touched block is
+   * written copy-on-write: its new contents go to a freshly allocated block
+   * (free on disk, so the journal writes it "ordered", not logged) and the
+   * pointer to it replaces the old one, which is freed. So one write is one
+   * small metadata transaction (inode, indirect blocks on the way, bitmap,
+   * superblock) whatever its size, and a crash leaves the old bytes or the
+   * new ones. Bytes between the old end and `offset` read as zeros (holes
+   * for whole blocks). Returns the new size. Errors (FsError): not a
+   * regular file, beyond the double-indirect range, volume full.
+   */
+  writeAt(ino: number, offset: number, data: Uint8Array): number {
+    const inode = this.readInode(ino);
+    if ((inode.mode & MODE.TYPE_MASK) !== MODE.FILE) throw new FsError(`inode ${ino} is not a regular file`);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new FsError(`offset ${offset} is not a valid file position`);
+    const end = offset + data.length;
+    if (end > MAX_FILE_BYTES) throw new FsError(`file too large for ViperFS (${end} bytes, double-indirect limit)`);
+    for (let at = offset; at < end; ) {
+      const idx = Math.floor(at / BLOCK_SIZE);
+      const within = at % BLOCK_SIZE;
+      const n = Math.min(BLOCK_SIZE - within, end - at);
+      const old = this.blockOf(inode, idx);
+      const block = n === BLOCK_SIZE || old === 0 ? new Uint8Array(BLOCK_SIZE) : this.dev.readBlock(old);
+      block.set(data.subarray(at - offset, at - offset + n), within);
+      const fresh = this.allocBlock(block);
+      this.setMapping(inode, idx, fresh);
+      if (old) this.freeBlock(old);
+      else inode.blocks++;
+      at += n;
+    }
+    inode.size = Math.max(inode.size, end);
+    inode.mtime = this.now();
+    this.writeInode(ino, inode);
+    return inode.size;
+  }
+
+  /** Cut regular file `ino` to zero bytes, freeing its blocks (O_TRUNC). Errors (FsError): not a regular file. */
+  truncateFile(ino: number): void {
+    const inode = this.readInode(ino);
+    if ((inode.mode & MODE.TYPE_MASK) !== MODE.FILE) throw new FsError(`inode ${ino} is not a regular file`);
+    if (inode.size === 0 && inode.blocks === 0) return;
+    this.truncate(inode);
+    inode.mtime = this.now();
+    this.writeInode(ino, inode);
+  }
+
+  /**
+   * Create symbolic link `path` whose target is the text `target` (stored
+   * as given: resolution is the kernel's business). Returns its inode.
+   * Errors (FsError): exists, parent missing, bad name, target empty or
+   * longer than MAX_LINK_TARGET bytes.
+   */
+  symlink(path: string, target: string): number {
+    const bytes = nameBytes(target);
+    if (bytes.length === 0 || bytes.length > MAX_LINK_TARGET || target.includes("\0")) {
+      throw new FsError(`symlink target must be 1..${MAX_LINK_TARGET} bytes without NUL (is ${bytes.length})`);
+    }
+    const { dir, name } = this.parentOf(path);
+    if (this.lookupIn(dir, name)) throw new FsError(`${path}: already exists`);
+    const ino = this.allocInode();
+    const t = this.now();
+    const inode: Inode = { ...emptyInode(), inodeNum: ino, mode: MODE.LINK | MODE.READ | MODE.WRITE | MODE.EXEC, atime: t, mtime: t, ctime: t, links: 1, size: bytes.length };
+    if (bytes.length <= FAST_LINK_MAX) inode.inline = bytes.slice();
+    else {
+      this.writeInode(ino, { ...inode, mode: MODE.FILE }); // claim it before allocating its block
+      const block = new Uint8Array(BLOCK_SIZE);
+      block.set(bytes);
+      inode.direct[0] = this.allocBlock(block);
+      inode.blocks = 1;
+    }
+    this.writeInode(ino, inode);
+    this.addEntry(dir, name, ino, FTYPE.LINK);
+    return ino;
+  }
+
+  /** Target text of symlink inode `ino`. Errors (FsError): not a symlink, a malformed one. */
+  readLink(ino: number): string {
+    const inode = this.readInode(ino);
+    if ((inode.mode & MODE.TYPE_MASK) !== MODE.LINK) throw new FsError(`inode ${ino} is not a symbolic link`);
+    if (inode.size === 0 || inode.size > MAX_LINK_TARGET) throw new FsError(`symlink inode ${ino} has a target of ${inode.size} bytes`);
+    if (!inode.inline && inode.size <= FAST_LINK_MAX) throw new FsError(`symlink inode ${ino}: short target stored in a block`);
+    return new TextDecoder().decode(this.readData(ino));
+  }
+
   /** Remove file `path`, or directory `path` if empty. Errors: missing, non-empty directory, root. */
   remove(path: string): void {
     const { dir, name } = this.parentOf(path);
@@ -468,7 +607,7 @@ export class Volume {
         if (d === 0) break;
       }
     }
-    this.addEntry(dst.dir, dst.name, ino, isDir ? FTYPE.DIR : FTYPE.FILE);
+    this.addEntry(dst.dir, dst.name, ino, modeToFileType(inode.mode));
     this.removeEntry(src.dir, src.name);
     if (isDir && src.dir !== dst.dir) {
       this.removeEntry(ino, "..");

@@ -35,6 +35,9 @@ export interface BlockCacheSnapshot {
   writebacks: number;
   /** Cached block numbers, least recently used first. */
   lru: number[];
+  /** Blocks pinned (never evicted) and blocks dirty (waiting for write-back), ascending. */
+  pinnedBlocks: number[];
+  dirtyBlocks: number[];
 }
 
 export class BlockCache implements BlockDevice {
@@ -160,7 +163,18 @@ export class BlockCache implements BlockDevice {
 
   /** Drop every dirty block unwritten (a rolled-back transaction): later reads see the disk again. */
   discardDirty(): void {
-    for (const [n, e] of [...this.blocks]) if (e.dirty) this.blocks.delete(n);
+    for (const [n, e] of [...this.blocks]) {
+      if (!e.dirty) continue;
+      if (e.pins === 0) {
+        this.blocks.delete(n);
+        continue;
+      }
+      // A pinned block stays (its pins with it): back to the disk's contents.
+      const data = this.driver.readBlock(n);
+      if (typeof data === "number") throw new FsError(`I/O error reading block ${n} (${data})`);
+      e.data = data;
+      e.dirty = false;
+    }
   }
 
   /** Dirty blocks waiting for write-back. */
@@ -171,8 +185,15 @@ export class BlockCache implements BlockDevice {
   }
 
   snapshot(): BlockCacheSnapshot {
-    let pinned = 0;
-    for (const e of this.blocks.values()) if (e.pins > 0) pinned++;
-    return { capacity: this.capacity, cached: this.blocks.size, dirty: this.dirtyCount, pinned, ...this.stats, lru: [...this.blocks.keys()] };
+    const pinnedBlocks: number[] = [];
+    const dirtyBlocks: number[] = [];
+    for (const [n, e] of this.blocks) {
+      if (e.pins > 0) pinnedBlocks.push(n);
+      if (e.dirty) dirtyBlocks.push(n);
+    }
+    return {
+      capacity: this.capacity, cached: this.blocks.size, dirty: dirtyBlocks.length, pinned: pinnedBlocks.length, ...this.stats, lru: [...this.blocks.keys()],
+      pinnedBlocks: pinnedBlocks.sort((a, b) => a - b), dirtyBlocks: dirtyBlocks.sort((a, b) => a - b),
+    };
   }
 }

@@ -18,8 +18,10 @@
 // transaction (journal-writer.ts): durable and whole when the call returns,
 // and a crash at any point leaves the old or the new tree after the mount's
 // replay. Volumes without a journal (upstream mkfs images) fall back to the
-// volume's sync() and the cache's flush() after each call. File writes rewrite the whole file through Volume.writeFile
-// (simple and correct; O(file size) per write).
+// volume's sync() and the cache's flush() after each call. A file write
+// touches only the blocks in its range (Volume.writeAt: copy-on-write data
+// blocks written "ordered", then inode/indirect/bitmap/superblock logged),
+// so its cost is O(bytes written), not O(file size).
 //
 // A process's descriptors 0-2 are the console (syscall/dispatch.ts); file
 // descriptors are 3..MAX_FDS-1. Per-process state lives in a WeakMap keyed by
@@ -32,6 +34,7 @@ import { KernelObject, type IdSource } from "../cap/objects.js";
 import { E } from "../errors.js";
 import type { Process } from "../proc/process.js";
 import type { BlockCache } from "./blockcache.js";
+import { InodeCache } from "./inode-cache.js";
 import { JournalWriter, replayBeforeMount } from "./journal-writer.js";
 
 /** First descriptor number for files (0-2 are the console). */
@@ -51,6 +54,8 @@ export interface Mount {
   readonly cache: BlockCache;
   /** Transactions for changes; undefined on a volume without a journal. */
   readonly journal?: JournalWriter;
+  /** Inodes of open files, shared by every open (inode-cache.ts). */
+  readonly icache: InodeCache;
 }
 
 /** A directory or file on a mount: `path` is absolute within the volume ("/" the root). */
@@ -72,6 +77,16 @@ export class OpenFile extends KernelObject {
     ids?: IdSource,
   ) {
     super(isDir ? "dir" : "file", ids);
+    loc.mount.icache.acquire(ino); // the caller checked that `ino` exists
+  }
+
+  /** The shared in-memory inode (inode cache), current as of the last change. */
+  get inode(): Inode {
+    return this.loc.mount.icache.lookup(this.ino) ?? this.loc.mount.vol.readInode(this.ino);
+  }
+
+  protected override onLastRelease(): void {
+    this.loc.mount.icache.release(this.ino);
   }
 
   get readable(): boolean {
@@ -122,7 +137,10 @@ function normalise(base: string, rel: string): string {
 }
 
 export interface VfsSnapshot {
-  mounts: { name: string; label: string; totalBlocks: number; freeBlocks: number; cache: ReturnType<BlockCache["snapshot"]>; journal: ReturnType<JournalWriter["snapshot"]> | null }[];
+  mounts: {
+    name: string; label: string; totalBlocks: number; freeBlocks: number; cache: ReturnType<BlockCache["snapshot"]>;
+    journal: ReturnType<JournalWriter["snapshot"]> | null; inodes: ReturnType<InodeCache["snapshot"]>;
+  }[];
   assigns: { name: string; volume: string; path: string }[];
   processes: { pid: number; cwd: string; fds: { fd: number; path: string; pos: number; flags: number }[] }[];
 }
@@ -160,7 +178,7 @@ export class Vfs {
     } catch {
       journal = undefined; // no journal (upstream image): write in place
     }
-    const m: Mount = { name, vol, cache, journal };
+    const m: Mount = { name, vol, cache, journal, icache: new InodeCache(vol, cache) };
     this.mounts.set(name, m);
     this.assigns.set(name, { mount: m, path: "/" });
     if (name === "SYS") this.assigns.set("D0", { mount: m, path: "/" });
@@ -256,15 +274,20 @@ export class Vfs {
   /** Run a volume change as one transaction (else sync the volume and flush its cache). Returns 0 or an error code. */
   private change(m: Mount, f: () => void): number {
     try {
-      if (m.journal) {
-        m.journal.run(f);
-        return 0;
+      if (m.journal) m.journal.run(f);
+      else {
+        f();
+        m.vol.sync();
+        m.cache.flush();
       }
-      f();
-      m.vol.sync();
-      m.cache.flush();
+      m.icache.committed();
       return 0;
     } catch (e) {
+      try {
+        m.icache.rolledBack();
+      } catch {
+        // An I/O error reloading: the entries keep their last contents.
+      }
       return fsErrorCode(e);
     }
   }
@@ -308,15 +331,27 @@ export class Vfs {
     const dir = isDirInode(inode);
     if (dir && (flags & O.ACCMODE) !== O.RDONLY) return E.IS_DIR;
     if (!dir && flags & O.TRUNC && (flags & O.ACCMODE) !== O.RDONLY && inode.size > 0) {
-      const r = this.change(loc.mount, () => void loc.mount.vol.writeFile(loc.path, new Uint8Array(0)));
+      const r = this.change(loc.mount, () => loc.mount.vol.truncateFile(ino));
       if (r < 0) return r;
     }
-    return new OpenFile({ ...loc }, ino, dir, flags, this.ids);
+    try {
+      return new OpenFile({ ...loc }, ino, dir, flags, this.ids);
+    } catch (e) {
+      return fsErrorCode(e);
+    }
+  }
+
+  /** Drop an OpenFile that open() returned but no descriptor or handle took (its inode reference goes). */
+  discard(f: OpenFile): void {
+    if (f.refcount === 0 && !f.destroyed) {
+      f.retain();
+      f.release();
+    }
   }
 
   /** Size of an open file now. */
   sizeOf(f: OpenFile): number {
-    return f.loc.mount.vol.readInode(f.ino).size;
+    return f.inode.size;
   }
 
   /** Read up to `len` bytes at the file position, advancing it. Returns the bytes or -503/-6/-500. */
@@ -325,7 +360,7 @@ export class Vfs {
     if (!f.readable) return E.PERMISSION;
     try {
       const vol = f.loc.mount.vol;
-      const inode = vol.readInode(f.ino);
+      const inode = f.inode;
       const end = Math.min(inode.size, f.pos + len);
       if (end <= f.pos) return new Uint8Array(0);
       const out = new Uint8Array(end - f.pos);
@@ -344,25 +379,21 @@ export class Vfs {
     }
   }
 
-  /** Write `data` at the position (the end with O_APPEND), advancing it. Returns bytes written or an error. */
+  /**
+   * Write `data` at the position (the end with O_APPEND), advancing it: one
+   * transaction touching only the blocks in range (Volume.writeAt), by
+   * inode, so an open file renamed meanwhile is still the one written.
+   * Returns bytes written or an error (-6 not writable, -503, -513, -506, -500).
+   */
   write(f: OpenFile, data: Uint8Array): number {
     if (f.isDir) return E.IS_DIR;
     if (!f.writable) return E.PERMISSION;
     if (data.length === 0) return 0;
     const vol = f.loc.mount.vol;
-    let old: Uint8Array;
-    try {
-      old = vol.readData(f.ino);
-    } catch (e) {
-      return fsErrorCode(e);
-    }
-    const at = f.flags & O.APPEND ? old.length : f.pos;
-    const next = new Uint8Array(Math.max(old.length, at + data.length));
-    next.set(old);
-    next.set(data, at);
+    let at = f.pos;
     const r = this.change(f.loc.mount, () => {
-      // Written by the path it was opened with (a rename of an open file is not followed yet).
-      vol.writeFile(f.loc.path, next);
+      if (f.flags & O.APPEND) at = vol.readInode(f.ino).size;
+      vol.writeAt(f.ino, at, data);
     });
     if (r < 0) return r;
     f.pos = at + data.length;
@@ -540,6 +571,7 @@ export class Vfs {
     return {
       mounts: [...this.mounts.values()].map((m) => ({
         name: m.name, label: m.vol.sb.label, totalBlocks: m.vol.sb.totalBlocks, freeBlocks: m.vol.sb.freeBlocks, cache: m.cache.snapshot(), journal: m.journal?.snapshot() ?? null,
+        inodes: m.icache.snapshot(),
       })),
       assigns: [...this.assigns].map(([name, l]) => ({ name, volume: l.mount.name, path: l.path })).sort((a, b) => a.name.localeCompare(b.name)),
       processes: [...this.known].map((p) => {

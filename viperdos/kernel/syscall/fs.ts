@@ -117,6 +117,7 @@ function openHandle(k: Kernel, t: Task, loc: Location, flags: number): Outcome {
   if (typeof f === "number") return err(f);
   const rights = f.isDir ? DIR_RIGHTS : FILE_RIGHTS & ((f.readable ? Rights.READ : 0) | (f.writable ? Rights.WRITE : 0) | Rights.DERIVE | Rights.TRANSFER);
   const h = t.process.handles.insert(f, rights);
+  if (h < 0) k.vfs.discard(f);
   return h < 0 ? err(h) : ok(h);
 }
 
@@ -164,6 +165,7 @@ export const FS_HANDLERS: HandlerTable = [
     const f = k.vfs.open(loc, u32(a[1]));
     if (typeof f === "number") return err(f);
     const fd = k.vfs.installFd(t.process, f);
+    if (fd < 0) k.vfs.discard(f);
     return fd < 0 ? err(fd) : ok(fd);
   }],
   [SYS.CLOSE, (k, t, a) => {
