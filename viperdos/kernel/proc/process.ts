@@ -16,7 +16,9 @@ export type WaitReason =
   | { kind: "sleep"; untilNs: number }
   | { kind: "console" }
   | { kind: "join"; tid: number }
-  | { kind: "poll"; untilNs: number };
+  | { kind: "poll"; untilNs: number }
+  /** IRQ_WAIT (drivers/user-device.ts); a timeout is a sleep-queue entry, the deadline in Task.deadlineNs. */
+  | { kind: "irq"; intid: number };
 
 export class Task {
   readonly ctx = new TaskContext();
