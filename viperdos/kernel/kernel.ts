@@ -32,6 +32,7 @@ import { VirtioBlk } from "../../emulator/devices/virtio-blk.js";
 import { VirtioBlkDriver } from "./drivers/virtio-blk.js";
 import { BlockCache } from "./fs/blockcache.js";
 import { findProgram, Vfs } from "./fs/vfs.js";
+import { releaseProcessDevices } from "./drivers/user-device.js";
 
 export const KERNEL_VERSION = "0.1";
 /** Scheduler tick: 1 kHz (VIPERDOS.md). */
@@ -442,7 +443,7 @@ export class Kernel {
       return sp;
     }
     const pid = this.nextPid++;
-    const p = new Process(pid, parent, name, as, new HandleTable({ owner: `pid ${pid}`, ids: this.ids }), args);
+    const p = new Process(pid, parent, name, as, new HandleTable({ owner: `pid ${pid}`, ids: this.ids, bounding: parent?.handles.bounding }), args);
     parent?.children.add(p);
     this.vfs.inheritOnSpawn(parent, p);
     if (parent) {
@@ -482,7 +483,7 @@ export class Kernel {
     const as = parent.as.fork();
     if (typeof as === "number") return as;
     const pid = this.nextPid++;
-    const p = new Process(pid, parent, parent.name, as, new HandleTable({ owner: `pid ${pid}`, ids: this.ids }), parent.args);
+    const p = new Process(pid, parent, parent.name, as, new HandleTable({ owner: `pid ${pid}`, ids: this.ids, bounding: parent?.handles.bounding }), parent.args);
     parent.children.add(p);
     this.vfs.inheritOnFork(parent, p);
     const child = new Task(this.nextTid++, p);
@@ -518,6 +519,7 @@ export class Kernel {
     p.endReason = reason;
     p.handles.closeAll();
     this.vfs.closeAll(p);
+    releaseProcessDevices(this, p);
     p.as.destroy();
     for (const shm of p.shmMappings.values()) shm.detachMapping();
     p.shmMappings.clear();

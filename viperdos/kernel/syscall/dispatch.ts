@@ -14,6 +14,8 @@ import { err, GONE, i32, i64, n, ok, type Handler, type HandlerTable, type Outco
 import { IPC_HANDLERS } from "./ipc.js";
 import { THREAD_HANDLERS } from "./threads.js";
 import { FS_HANDLERS, fileRead, fileWrite } from "./fs.js";
+import { TASK_EXTRA_HANDLERS } from "./task-extra.js";
+import { DEVICE_HANDLERS } from "./device.js";
 import { NET_HANDLERS } from "./net.js";
 import { DEVICE_LIST_HANDLERS } from "./device-list.js";
 
@@ -215,7 +217,7 @@ function encodeTaskInfo(k: Kernel, task: Task, dv: DataView, at: number, out: Ui
 
 /** Every handler, by syscall number (a later table may not redefine a number). */
 const HANDLERS = new Map<number, Handler>();
-for (const table of [CORE_HANDLERS, IPC_HANDLERS, THREAD_HANDLERS, FS_HANDLERS, NET_HANDLERS, DEVICE_LIST_HANDLERS]) {
+for (const table of [CORE_HANDLERS, IPC_HANDLERS, THREAD_HANDLERS, FS_HANDLERS, NET_HANDLERS, DEVICE_LIST_HANDLERS, TASK_EXTRA_HANDLERS, DEVICE_HANDLERS]) {
   for (const [num, h] of table) {
     if (HANDLERS.has(num)) throw new Error(`syscall dispatch: 0x${num.toString(16)} handled twice`);
     HANDLERS.set(num, h);
