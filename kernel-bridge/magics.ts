@@ -12,6 +12,7 @@ import type { Process } from "../viperdos/kernel/proc/process.js";
 import { Interrupted, SLICE_MS, type OutputSinks, type Session } from "./executor.js";
 import type { MimeBundle } from "./protocol.js";
 import { Kernel } from "../viperdos/kernel/kernel.js";
+import { netMagics } from "./net-magics.js";
 import { handlesBundle, ipcLatencyPlot, memoryBundle, memoryChart, pageTablesBundle, parseIpclat, schedulerBundle, schedulingTimeline, textBundle, traceBundle } from "./render.js";
 
 export interface MagicContext {
@@ -389,7 +390,7 @@ const help: Magic = {
   },
 };
 
-export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, trace, run, advance, bench, help];
+export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, trace, run, advance, bench, ...netMagics(MagicError), help];
 
 /** The magic called `name` (without %), if any. */
 export function findMagic(name: string): Magic | undefined {

@@ -24,7 +24,7 @@
 import { E } from "../errors.js";
 import { KernelObject, type IdSource } from "../cap/objects.js";
 import { PollEvent } from "../ipc/events.js";
-import { CONGESTION_CONTROLS, type CongestionControlName, type TcpConn, type TcpConnEvent, type TcpListener, type TcpStackApi } from "./tcp/api.js";
+import { CONGESTION_CONTROLS, type CongestionControlName, type TcpConn, type TcpConnEvent, type TcpListener, type TcpStackApi, type TcpTraceSample } from "./tcp/api.js";
 
 /** Congestion-control algorithms the TCP engine offers. */
 export type CongestionControl = CongestionControlName;
@@ -69,7 +69,27 @@ export type SocketProto = "tcp" | "udp";
 export class SocketRegistry {
   defaultCc: CongestionControl = "newreno";
   readonly live = new Set<SocketObject>();
+  /** Connections of closed sockets, newest last (at most ARCHIVE_LIMIT), so their traces stay inspectable. */
+  private readonly closedConns: TcpConn[] = [];
+
+  /** Remember a closed socket's connection (for %tcp trace after the program ended). */
+  remember(conn: TcpConn): void {
+    if (this.closedConns.includes(conn)) return;
+    this.closedConns.push(conn);
+    if (this.closedConns.length > ARCHIVE_LIMIT) this.closedConns.shift();
+  }
+
+  /** Traces of remembered connections: { id, label, samples } (copies). */
+  get archive(): { id: number; label: string; samples: TcpTraceSample[] }[] {
+    return this.closedConns.map((c) => {
+      const s = c.snapshot();
+      return { id: c.id, label: `${s.local} -> ${s.remote} (${s.cc})`, samples: c.trace() };
+    });
+  }
 }
+
+/** Closed connections a registry remembers. */
+export const ARCHIVE_LIMIT = 32;
 
 /** Plain view of one socket (SOCKET_INFO, %net). */
 export interface SocketSnapshot {
@@ -401,6 +421,7 @@ export class SocketObject extends KernelObject {
 
   private shutdown(abort: boolean): void {
     const now = this.stack.now();
+    if (this.conn) this.registry.remember(this.conn);
     if (this.conn && this.state !== "closed") {
       if (abort) this.conn.abort(now);
       else this.conn.close(now);
