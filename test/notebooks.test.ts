@@ -103,6 +103,39 @@ describe("notebooks executed by nbconvert", () => {
     expect(JSON.stringify(tl.data![VL])).toContain("virtual time (ms)");
   }, 150_000);
 
+  test("03-scheduler: run queues, slices, priorities, CPU- vs IO-bound, affinity; four timelines", () => {
+    const { cells, ms } = execute("03-scheduler.ipynb");
+    expectNoErrors(cells);
+    expect(ms).toBeLessThan(60_000);
+    // Mid-run, CPU 0 runs one pinned hog while the other waits in its fair queue; CPU 1 idles.
+    const queues = joined(rich(outputsOf(cells, "%sched"))[0].data!["text/plain"] as string);
+    expect(queues).toMatch(/^\s+0\s+\d+ \(schedmix\)\s+2\s+\d+/m);
+    expect(queues).toMatch(/^\s+1\s+idle\s+0/m);
+    const pair = stdout(outputsOf(cells, "%advance 150"));
+    expect(pair).toMatch(/A \(prio 128\) 20\.0 ms and B \(prio 128\) 20\.0 ms: A got 50%/);
+    // A higher priority gets most of CPU 0, the lower one is not starved.
+    const prio = /A got (\d+)%/.exec(stdout(outputsOf(cells, "%boot --cpus 2 --mem 64\n%run schedmix pair 20 240")));
+    expect(Number(prio?.[1])).toBeGreaterThan(66);
+    expect(Number(prio?.[1])).toBeLessThan(100);
+    // The real-time ticker is never later than the tick's granularity; the fair one can wait for a slice.
+    const late = (src: string) => /latency avg ([\d.]+) ms, max ([\d.]+) ms/.exec(stdout(outputsOf(cells, src)))!.slice(1).map(Number);
+    const [, fairMax] = late("%boot --cpus 2 --mem 64\n%run schedmix mix fair");
+    const [, rrMax] = late("%run schedmix mix rr");
+    expect(rrMax).toBeLessThanOrEqual(1.01);
+    expect(fairMax).toBeGreaterThan(rrMax);
+    // Two CPUs finish four hogs in about half the time one CPU takes.
+    const done = (src: string) => Number(/done at ([\d.]+) ms/.exec(stdout(outputsOf(cells, src)))![1]);
+    const both = done("%boot --cpus 2 --mem 64\n%run schedmix spread 4 3");
+    const one = done("%run schedmix spread 4 1");
+    expect(one / both).toBeGreaterThan(1.8);
+    const timelines = cells.filter((c) => c.source === "%sched --timeline").map((c) => rich(c.outputs)[0]);
+    expect(timelines).toHaveLength(4);
+    for (const t of timelines) {
+      expectChart(t);
+      expect(JSON.stringify(t.data![VL])).toContain("virtual time (ms)");
+    }
+  }, 150_000);
+
   test("04-capabilities-and-ipc: ipc runs, %caps shows the derivation tree, %bench ipc plots", () => {
     const { cells, ms } = execute("04-capabilities-and-ipc.ipynb");
     expectNoErrors(cells);
