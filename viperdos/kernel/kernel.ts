@@ -32,6 +32,8 @@ import { VirtioBlk } from "../../emulator/devices/virtio-blk.js";
 import { VirtioBlkDriver } from "./drivers/virtio-blk.js";
 import { BlockCache } from "./fs/blockcache.js";
 import { findProgram, Vfs } from "./fs/vfs.js";
+import { VirtioNet } from "../../emulator/devices/virtio-net.js";
+import { startNetwork, type KernelNet } from "./net/attach.js";
 import { releaseProcessDevices } from "./drivers/user-device.js";
 
 export const KERNEL_VERSION = "0.1";
@@ -61,6 +63,8 @@ export interface KernelOptions {
    * (the device keeps a copy-on-write overlay: `kernel.disks.sys.currentImage()`).
    */
   disks?: { sys?: Uint8Array | string; user?: Uint8Array | string };
+  /** Attach a virtio-net NIC (MAC default 52:54:00:12:34:56); plug it into a wire with `kernel.nic.connect` or emulator/net/gateway.ts. */
+  nic?: boolean | { mac?: string };
 }
 
 /** SGI used to ask another CPU to reschedule. */
@@ -140,6 +144,10 @@ export class Kernel {
   /** Device interrupt handlers by INTID (drivers register at boot). */
   readonly irqHandlers = new Map<number, () => void>();
   private readonly diskSlots: { sys?: number; user?: number } = {};
+  /** The NIC device model from opts.nic (host side: plug it into a Link). */
+  readonly nic: VirtioNet | undefined;
+  /** The network (driver + NetStack) started at boot when a NIC is present. */
+  net: KernelNet | undefined;
 
   constructor(readonly opts: KernelOptions = {}) {
     this.machine = new Machine({
@@ -182,6 +190,10 @@ export class Kernel {
       const dev = new VirtioBlk({ image, serial: `viperdos-${role}` });
       this.disks[role] = dev;
       this.diskSlots[role] = this.machine.attachVirtio(dev);
+    }
+    if (opts.nic) {
+      this.nic = new VirtioNet({ clock: this.machine.clock, mac: typeof opts.nic === "object" ? opts.nic.mac : undefined });
+      this.machine.attachVirtio(this.nic);
     }
   }
 
@@ -233,6 +245,7 @@ export class Kernel {
       this.log(`virtio-mmio: slot ${d.slot} at 0x${d.base.toString(16)} (INTID ${d.intid}): ${d.name}`);
     }
     this.mountDisks();
+    this.net = startNetwork(this);
     this.gic.enable(INTID_UART, 0);
     for (let cpu = 0; cpu < m.cpus.length; cpu++) {
       this.gic.enable(INTID_PHYS_TIMER, cpu);
