@@ -1,6 +1,8 @@
-// The cell executor: a Session owns one ViperDOS kernel (booted with the
-// defaults on first use) and runs a cell's lines. Until the shell exists,
-// only magics (%name args) run; any other line is an error that lists them.
+// The cell executor: a Session owns one ViperDOS machine (booted with the
+// defaults on first use, vinit at its prompt) and runs a cell's lines:
+// `%name args` lines are magics (magics.ts), `#` lines comments, any other
+// line is typed into the guest shell (shell.ts: rc >= 10 stops the cell with
+// ShellError). A cell whose first line is `%%ts` is TypeScript (tscell.ts).
 // Output goes to the sinks the caller passes in, so nothing here touches a
 // socket (tests pass fakes). Long work runs in slices of at most SLICE_MS of
 // wall time with the event loop turning in between, so heartbeats and
@@ -9,6 +11,8 @@
 import { Kernel } from "../viperdos/kernel/kernel.js";
 import type { ErrorContent, MimeBundle } from "./protocol.js";
 import { findMagic, MAGICS, MagicError, magicHelp, tokenize } from "./magics.js";
+import { GuestShell, typedLine, type ShellLineResult } from "./shell.js";
+import { notebookImages } from "./images.js";
 
 /** Where a running cell's output goes (tslab's habit: injected, never a socket). */
 export interface OutputSinks {
@@ -59,6 +63,9 @@ export class Session {
   config: MachineConfig = { ...DEFAULT_MACHINE };
   /** Cells run so far (for snapshots). */
   cells = 0;
+  /** The guest shell (vinit) of the current machine; undefined when it could not start (shellError says why). */
+  shell: GuestShell | undefined;
+  shellError: string | undefined;
   private consoleSink: ((text: string) => void) | undefined;
   private decoder = new TextDecoder();
 
@@ -71,22 +78,39 @@ export class Session {
   }
 
   /**
-   * Build a fresh machine with `config`, boot the kernel and let every CPU
-   * take its first ticks (10 ms virtual); the boot log goes to the console
-   * sink. The previous machine, if any, is dropped.
+   * Build a fresh machine with `config` and the notebook disks (images.ts),
+   * boot the kernel and run vinit to its first prompt; the boot log and
+   * S:startup's output go to the console sink. Without disks (no clang to
+   * build them) the kernel still boots, with no shell (shellError says why).
+   * The previous machine, if any, is dropped.
    */
   boot(config: MachineConfig = this.config): Kernel {
     this.config = { ...config };
     this.decoder = new TextDecoder();
+    this.shell = undefined;
+    this.shellError = undefined;
+    let disks: { sys: string; user: string } | undefined;
+    try {
+      const built = notebookImages();
+      disks = { sys: built.sys, user: built.user };
+      if (built.stale) this.consoleSink?.(`[viperdos-kernel: ${built.stale}]\n`);
+    } catch (e) {
+      this.shellError = `cannot build the boot disks: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
+    }
     const k = new Kernel({
       cpus: config.cpus,
       ramMiB: config.ramMiB,
       seed: config.seed,
+      disks,
       onConsole: (b) => this.consoleSink?.(this.decoder.decode(b, { stream: true })),
     });
     this.kernel = k;
     k.boot();
-    k.runUntil(k.machine.now() + 10_000_000);
+    if (disks) {
+      const sh = GuestShell.start(k);
+      if (typeof sh === "string") this.shellError = sh;
+      else this.shell = sh;
+    } else k.runUntil(k.machine.now() + 10_000_000);
     return k;
   }
 
@@ -97,7 +121,14 @@ export class Session {
 
   /** Plain data for notebooks and tests. */
   snapshot() {
-    return { booted: this.kernel !== undefined, config: { ...this.config }, cells: this.cells, virtualNs: this.kernel?.machine.now() ?? 0 };
+    return {
+      booted: this.kernel !== undefined,
+      config: { ...this.config },
+      cells: this.cells,
+      virtualNs: this.kernel?.machine.now() ?? 0,
+      shell: this.shell?.snapshot() ?? null,
+      shellError: this.shellError ?? null,
+    };
   }
 }
 
@@ -105,28 +136,69 @@ function errorOutcome(ename: string, evalue: string, extra: string[] = []): Exec
   return { status: "error", ename, evalue, traceback: [`${ename}: ${evalue}`, ...extra] };
 }
 
-/** A line that is neither blank nor a comment nor a magic (the shell's, later). */
-function isShellLine(line: string): boolean {
-  const t = line.trim();
-  return t !== "" && !t.startsWith("#") && !t.startsWith("%");
+/** Return codes from this one up stop the cell (vinit's ERROR 10, FAIL 20; AmigaDOS's FailAt). */
+export const FAIL_AT = 10;
+
+/**
+ * Type one shell line into the session's machine (booting it first) and
+ * stream its output to stdout. Resolves with the line's result, or an error
+ * outcome for a cell (no shell, line too long, interrupted, shell gone).
+ * rc >= FAIL_AT gives ShellError with Why's message; a WARN goes to stderr.
+ */
+export async function runShellLine(session: Session, line: string, sinks: OutputSinks, signal: AbortSignal): Promise<{ result: ShellLineResult } | ExecuteOutcome> {
+  session.ensureKernel();
+  const sh = session.shell;
+  if (!sh) return errorOutcome("ShellNotAvailable", `the guest shell is not running: ${session.shellError ?? "unknown reason"}`, ["magics still work: %help"]);
+  if (sh.hasEnded()) return errorOutcome("ShellEnded", "the shell has ended (EndShell); %boot starts a fresh machine");
+  const typed = typedLine(line.trim());
+  if (typeof typed !== "string") return errorOutcome("UsageError", typed.error);
+  const attach = (feed: (t: string) => void) => session.attachConsole(feed);
+  const r = await sh.runLine(typed, attach, (t) => sinks.writeStream("stdout", t), signal);
+  if (r.end === "interrupted") return errorOutcome("Interrupted", `the cell was interrupted (Ctrl+C) during: ${typed}`);
+  if (r.end === "input") return errorOutcome("InputNeeded", `${typed}: the command waited for console input, which a cell cannot type; it was stopped with Ctrl+C`);
+  if (r.end === "stuck") return errorOutcome("MachineStuck", `${typed}: every task is blocked and no event is pending`, ["%boot starts a fresh machine"]);
+  if (r.end === "ended") sinks.writeStream("stderr", "[the shell has ended; %boot starts a fresh machine]\n");
+  if (r.rc >= FAIL_AT) {
+    const why = await sh.runLine("Why", attach, () => {}, new AbortController().signal);
+    const message = why.output.trim() || `rc ${r.rc}`;
+    const level = r.rc >= 20 ? "FAIL" : "ERROR";
+    return errorOutcome("ShellError", `${message} (${level}, rc ${r.rc})`, [`in: ${typed}`]);
+  }
+  if (r.rc > 0) sinks.writeStream("stderr", `[rc ${r.rc}: WARN]\n`);
+  return { result: r };
 }
 
-/** The executor over one Session: magics now, shell lines when the shell exists. */
+/** Join lines ending in a backslash with the next (is_complete's "incomplete"). */
+function logicalLines(code: string): string[] {
+  const out: string[] = [];
+  let acc = "";
+  for (const line of code.split("\n")) {
+    if (line.endsWith("\\")) acc += line.slice(0, -1) + " ";
+    else {
+      out.push(acc + line);
+      acc = "";
+    }
+  }
+  if (acc) out.push(acc);
+  return out;
+}
+
+/** The executor over one Session: magics, shell lines and %%ts cells. */
 export class MagicExecutor implements CellExecutor {
   constructor(readonly session = new Session()) {}
 
   async execute(code: string, sinks: OutputSinks, signal: AbortSignal): Promise<ExecuteOutcome> {
     this.session.cells++;
-    const lines = code.split("\n");
-    const shell = lines.filter(isShellLine);
-    if (shell.length > 0) {
-      return errorOutcome("ShellNotAvailable", `the ViperDOS shell is not available yet, so "${shell[0].trim()}" cannot run; use the magics`, magicHelp().split("\n"));
-    }
     let result: MimeBundle | undefined;
-    for (const line of lines) {
+    for (const line of logicalLines(code)) {
       const t = line.trim();
-      if (!t.startsWith("%")) continue;
+      if (t === "" || t.startsWith("#")) continue;
       if (signal.aborted) return errorOutcome("Interrupted", "the cell was interrupted");
+      if (!t.startsWith("%")) {
+        const r = await runShellLine(this.session, t, sinks, signal);
+        if ("status" in r) return r;
+        continue;
+      }
       const words = tokenize(t.slice(1));
       if (typeof words === "string") return errorOutcome("UsageError", words);
       const [name, ...args] = words;

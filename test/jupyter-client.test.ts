@@ -72,10 +72,10 @@ try:
         msgs = []
         rep = kc.execute_interactive(code, output_hook=lambda m: msgs.append({"type": m["msg_type"], "content": m["content"]}), timeout=timeout)
         return {"reply": rep["content"], "iopub": msgs}
-    for c in ["%help", "%boot --cpus 2", "%mem", "ls /"]:
+    for c in ["%help", "%boot --cpus 2", "%mem", "Echo hi", "nosuchcommand"]:
         out[c] = run(c)
     msgs = []
-    mid = kc.execute("%run spin 600000")
+    mid = kc.execute("spin 600000")
     time.sleep(2)
     t0 = time.time()
     km.interrupt_kernel()
@@ -130,8 +130,11 @@ describe("real Jupyter clients", () => {
     expect(mem.content.data["text/html"]).toContain("<table");
     expect(mem.content.data["text/plain"]).toMatch(/total\s+32768/);
 
-    expect(out["ls /"].reply).toMatchObject({ status: "error", ename: "ShellNotAvailable" });
-    expect(out["ls /"].iopub.some((m: { type: string }) => m.type === "error")).toBe(true);
+    const echo = out["Echo hi"];
+    expect(echo.reply.status).toBe("ok");
+    expect(echo.iopub.filter((m: { type: string }) => m.type === "stream").map((m: { content: { text: string } }) => m.content.text).join("")).toBe("hi\n");
+    expect(out["nosuchcommand"].reply).toMatchObject({ status: "error", ename: "ShellError" });
+    expect(out["nosuchcommand"].iopub.find((m: { type: string }) => m.type === "error").content.evalue).toMatch(/unknown command/);
 
     expect(out.interrupt).toMatchObject({ parent: true, reply: { status: "error", ename: "Interrupted" } });
     expect(out.interrupt.seconds).toBeLessThan(5);

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { KernelHandlers, type Transport } from "../kernel-bridge/handlers.js";
 import { MagicExecutor, type CellExecutor, type ExecuteOutcome, type OutputSinks } from "../kernel-bridge/executor.js";
-import { tokenize } from "../kernel-bridge/magics.js";
+import { MAGICS, tokenize } from "../kernel-bridge/magics.js";
 import type { Channel, JupyterMessage } from "../kernel-bridge/protocol.js";
 import { childMessage } from "../kernel-bridge/wire.js";
 
@@ -193,12 +193,10 @@ describe("magic executor", () => {
     expect(tokenize(`run "open`)).toMatch(/unbalanced/);
   });
 
-  test("non-magic lines: the shell is not available, and the magics are listed", async () => {
+  test("blank and comment lines do nothing (nothing boots)", async () => {
     const ex = new MagicExecutor();
-    const r = await ex.execute("# a comment\nls /\n", collect().sinks, never);
-    expect(r).toMatchObject({ status: "error", ename: "ShellNotAvailable" });
-    if (r.status === "error") expect(r.traceback.join("\n")).toContain("%mem");
-    expect(ex.session.kernel).toBeUndefined(); // nothing ran
+    expect(await ex.execute("# a comment\n\n   \n", collect().sinks, never)).toEqual({ status: "ok", result: undefined });
+    expect(ex.session.kernel).toBeUndefined();
   });
 
   test.each([
@@ -234,7 +232,7 @@ describe("magic executor", () => {
     expect(await ex.execute("%boot --help", sinks, never)).toEqual({ status: "ok", result: undefined });
     expect(out.stdout).toContain("%boot [--cpus N]");
     expect(ex.complete("%bo", 3)).toEqual({ matches: ["%boot"], cursor_start: 0, cursor_end: 3 });
-    expect(ex.complete("%", 1).matches).toHaveLength(10);
+    expect(ex.complete("%", 1).matches).toHaveLength(MAGICS.length);
     expect(ex.complete("echo %", 6).matches.length).toBeGreaterThan(0);
     expect(ex.complete("echo x", 6).matches).toEqual([]);
     expect(ex.inspect("%pt 3", 2)?.["text/plain"]).toMatch(/^%pt PID/);
@@ -257,12 +255,13 @@ describe("magic executor", () => {
     expect((out.displays[1]["text/plain"] as string).split("\n").filter((l) => /^\s+[01]\s+idle/.test(l))).toHaveLength(2);
     const run = await ex.execute("%run --for 1 spin 100000", sinks, never);
     expect(run).toMatchObject({ status: "ok" });
-    if (run.status === "ok") expect(run.result?.["text/plain"]).toMatch(/pid 1 \(spin\) still running after 1 ms/);
+    const pid = run.status === "ok" ? Number(/pid (\d+) \(spin\) still running after 1 ms/.exec(String(run.result?.["text/plain"]))?.[1]) : NaN;
+    expect(pid).toBeGreaterThan(1); // vinit is pid 1
     out.displays.length = 0;
-    expect(await ex.execute("%pt 1\n%caps 1", sinks, never)).toMatchObject({ status: "ok" });
+    expect(await ex.execute(`%pt ${pid}\n%caps ${pid}`, sinks, never)).toMatchObject({ status: "ok" });
     expect(out.displays[0]["text/plain"]).toMatch(/L0 table @ 0x/);
     expect(out.displays[0]["text/plain"]).toMatch(/text/);
-    expect(out.displays[1]["text/plain"]).toMatch(/Capabilities of pid 1 \(spin\)/);
+    expect(out.displays[1]["text/plain"]).toMatch(new RegExp(`Capabilities of pid ${pid} \\(spin\\)`));
     expect(await ex.execute("%pt 99", sinks, never)).toMatchObject({ status: "error", ename: "NotFound" });
   }, 60_000);
 
@@ -282,7 +281,7 @@ describe("magic executor", () => {
     const r = await pending;
     expect(r).toMatchObject({ status: "error", ename: "Interrupted" });
     expect(Date.now() - started).toBeLessThan(5000);
-    const p = ex.session.kernel!.process(1);
+    const p = ex.session.kernel!.processes().find((q) => q.name === "spin");
     expect(p === undefined || p.state !== "live").toBe(true);
     if (p) expect(p.exitCode).toBe(128 + 2);
     const again = await ex.execute("%run hello x", sinks, never);
