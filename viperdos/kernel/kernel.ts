@@ -34,7 +34,7 @@ import { BlockCache } from "./fs/blockcache.js";
 import { findProgram, Vfs } from "./fs/vfs.js";
 import { VirtioNet } from "../../emulator/devices/virtio-net.js";
 import { startNetwork, type KernelNet } from "./net/attach.js";
-import { releaseProcessDevices } from "./drivers/user-device.js";
+import { forkDevices, releaseProcessDevices } from "./drivers/user-device.js";
 
 export const KERNEL_VERSION = "0.1";
 /** Scheduler tick: 1 kHz (VIPERDOS.md). */
@@ -499,6 +499,7 @@ export class Kernel {
     const p = new Process(pid, parent, parent.name, as, new HandleTable({ owner: `pid ${pid}`, ids: this.ids, bounding: parent?.handles.bounding }), parent.args);
     parent.children.add(p);
     this.vfs.inheritOnFork(parent, p);
+    forkDevices(this, parent, p);
     const child = new Task(this.nextTid++, p);
     child.ctx.save(this.machine.cpus[t.cpu].state);
     child.ctx.x[0] = 0n; // status OK
