@@ -19,6 +19,9 @@
 // before starting a child withholds it, and nothing can grant it back.
 // DEVICE_ENUM needs no right.
 //
+// FORK: the child does not inherit device mappings or DMA buffers
+// (forkDevices). Exit and REPLACE release them (releaseProcessDevices).
+//
 // Addresses (between the framebuffer at 0x60_0000_0000 and shared memory at
 // 0x70_0000_0000):
 //   0x61_0000_0000 ..  device MMIO mappings (Device-nGnRE, AttrIndx 1, RW, never executable)
@@ -333,6 +336,19 @@ export function releaseProcessDevices(k: Kernel, p: Process): void {
     freeDma(k, p, buf);
   }
   u.perProcess.delete(p);
+}
+
+/**
+ * FORK: the child's copy of `parent`'s address space loses the device
+ * mappings and DMA buffers (they stay the parent's: the claim, the IRQ and
+ * the frames' lifetime are per process); the child faults if it touches
+ * those addresses.
+ */
+export function forkDevices(k: Kernel, parent: Process, child: Process): void {
+  const pd = registry.get(k)?.perProcess.get(parent);
+  if (!pd) return;
+  for (const m of pd.mappings) child.as.munmap(m.va, m.pages * PAGE);
+  for (const b of pd.dma) child.as.munmap(b.va, b.pages * PAGE);
 }
 
 /**

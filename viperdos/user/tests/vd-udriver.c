@@ -157,7 +157,7 @@ int main(void)
     for (int i = 0; i < 8; i++) printf(" %02x", first[i]);
     printf("\n");
 
-    /* a child: the device is ours (-8), and once it drops its rights every call says -6 */
+    /* a child: the device is ours (-8), its mappings are not inherited, and once it drops its rights every call says -6 */
     vd_ret f = vd_fork();
     if (f.r1 == 0) {
         int bad = 0;
@@ -165,6 +165,9 @@ int main(void)
         if (vd_map_device(phys, 0x200, 0).status != VERR_BUSY) bad |= 1;
         if (vd_irq_register(irq).status != VERR_BUSY) bad |= 2;
         if (vd_irq_ack(irq).status != VERR_PERMISSION) bad |= 4; /* another process's line */
+        /* fork did not copy the parent's device mapping or DMA buffer */
+        if (vd_virt_to_phys(dma.r1).status != VERR_INVALID_ARG) bad |= 512;
+        if (vd_virt_to_phys((u64)regs).status != VERR_INVALID_ARG) bad |= 1024;
         vd_cap_drop_bound(0x400 | 0x800 | 0x1000);
         if (vd_map_device(phys, 0x200, 0).status != VERR_PERMISSION) bad |= 8;
         if (vd_irq_register(irq).status != VERR_PERMISSION) bad |= 16;
