@@ -23,6 +23,11 @@ export const USER_PROGRAMS: Record<string, string> = {
   nslookup: "viperdos/user/programs/nslookup.c",
   iperf: "viperdos/user/programs/iperf.c",
   fetch: "viperdos/user/programs/fetch.c",
+  devices: "viperdos/user/programs/devices.c",
+  edit: "viperdos/user/programs/edit.c",
+  ipcbench: "viperdos/user/programs/ipcbench.c",
+  ctxbench: "viperdos/user/programs/ctxbench.c",
+  fiobench: "viperdos/user/programs/fiobench.c",
 };
 
 /** S:startup, run by vinit before the first prompt. */
