@@ -10,13 +10,13 @@
 import { readFileSync } from "node:fs";
 import { Kernel } from "../viperdos/kernel/kernel.js";
 import type { Process } from "../viperdos/kernel/proc/process.js";
-import { VirtioNet } from "../emulator/devices/virtio-net.js";
-import type { NetEndpoint } from "../emulator/net/endpoint.js";
 import type { LinkParams } from "../emulator/net/link.js";
 import { Topology, type LabGateway, type LabMachineSpec, type TopologySnapshot } from "../emulator/net/topology.js";
 import type { VirtualClock } from "../emulator/clock.js";
 import { buildGuest } from "../viperdos/tools/build-guest.js";
 import { socketRegistry } from "../viperdos/kernel/syscall/net.js";
+import { startNetwork } from "../viperdos/kernel/net/attach.js";
+import { parseIp } from "../viperdos/kernel/net/socket.js";
 import type { TcpConn, TcpTraceSample } from "../viperdos/kernel/net/tcp/api.js";
 
 /** The network programs a lab can run (viperdos/user/programs/NAME.c). */
@@ -34,26 +34,21 @@ export function labProgram(name: string): Uint8Array {
   return img;
 }
 
-/** Options for the kernel's network (the shape net/stack.ts's wiring reads). */
-export interface MachineNetConfig {
-  mac: string;
-  ip: string;
-  netmask?: string;
-  gateway?: string;
-  dns?: string;
-}
-
 /**
- * Attach a virtio-net NIC to kernel `k` before boot and return it. The
- * kernel's own wiring (Kernel.attachNet, when it has one) is preferred: it
- * configures the stack's address; otherwise a bare device is attached.
+ * Give booted kernel `k` the address `ip` (host order): the kernel starts
+ * its network at boot with the default 10.0.2.15, so a lab machine with
+ * another address restarts it (driver reset, new stack) before any program
+ * runs. Returns false when the kernel has no network.
  */
-export function attachNic(k: Kernel, cfg: MachineNetConfig): NetEndpoint {
-  const attach = (k as unknown as { attachNet?: (c: MachineNetConfig) => NetEndpoint }).attachNet;
-  if (typeof attach === "function") return attach.call(k, cfg);
-  const nic = new VirtioNet({ clock: k.machine.clock, mac: cfg.mac });
-  k.machine.attachVirtio(nic);
-  return nic;
+export function setMachineAddress(k: Kernel, ip: number): boolean {
+  if (!k.net) return false;
+  if (k.net.stack.ip === ip) return true;
+  const old = k.net.driver as unknown as { pages?: number[] };
+  const next = startNetwork(k, { ip });
+  if (!next) return false;
+  for (const pa of old.pages ?? []) k.pmm.free(pa);
+  k.net = next;
+  return true;
 }
 
 export interface ViperLabSpec {
@@ -88,14 +83,18 @@ export class ViperLab {
         cpus: m.cpus ?? 1,
         ramMiB: (m.ramMiB as number | undefined) ?? 64,
         seed: m.seed,
+        nic: { mac: m.mac },
         onConsole: (b) => {
           const text = decoder.decode(b, { stream: true });
           this.output.set(m.name, (this.output.get(m.name) ?? "") + text);
           spec.onConsole?.(m.name, text);
         },
       });
-      const nic = attachNic(k, { mac: m.mac, ip: m.ip });
+      const nic = k.nic!;
       k.boot();
+      const ip = parseIp(m.ip);
+      if (ip === undefined) throw new RangeError(`machine ${m.name}: bad address ${m.ip}`);
+      if (!setMachineAddress(k, ip)) throw new Error(`machine ${m.name}: the kernel did not start its network`);
       this.kernels.set(m.name, k);
       return {
         name: m.name,
@@ -176,7 +175,7 @@ export class ViperLab {
 
 /** The kernel's network stack object, if it has one (net/stack.ts, wired by the kernel). */
 export function netOf(k: Kernel): { tcp?: unknown; snapshot?: () => unknown } | undefined {
-  return (k as unknown as { net?: { tcp?: unknown; snapshot?: () => unknown } }).net;
+  return k.net?.stack;
 }
 
 /** Every connection trace kernel `k` knows: archived (closed sockets) then live, by connection id. */

@@ -104,7 +104,7 @@ const NET_USAGE = "%net [NAME]\n\nThe machine's interface (address, MAC, counter
 
 const TCP_USAGE = [
   "%tcp list [--machine NAME]                   connections (live and closed) with their ids",
-  "%tcp trace CONN [CONN...] [--machine NAME]   cwnd and ssthresh over virtual time (chart); CONN: an id or 'last'",
+  "%tcp trace CONN [CONN...] [--machine NAME]   cwnd and ssthresh over virtual time (chart); CONN: an id, 'last' or 'last-N'",
   "%tcp cc newreno|cubic [--machine NAME]      the system-wide congestion control for new sockets",
 ].join("\n");
 
@@ -144,7 +144,7 @@ function netBundle(k: Kernel, label: string): MimeBundle {
   const stack = netOf(k) as { snapshot?: () => Record<string, unknown> } | undefined;
   const snap = (stack?.snapshot?.() ?? {}) as Record<string, unknown>;
   const sections = [];
-  const ifaces = (snap.interfaces as Record<string, unknown>[] | undefined) ?? [];
+  const ifaces = (snap.interfaces as Record<string, unknown>[] | undefined) ?? (snap.interface ? [snap.interface as Record<string, unknown>] : []);
   if (ifaces.length) {
     const keys = [...new Set(ifaces.flatMap((i) => Object.keys(i)))].filter((key) => typeof ifaces[0][key] !== "object" || ifaces[0][key] === null);
     sections.push({ title: `Interfaces (${label})`, headers: keys, rows: ifaces.map((i) => keys.map((key) => cellOf(i[key]))) });
@@ -333,7 +333,8 @@ export function netMagics(MagicError: MagicErrorCtor): Magic[] {
         if (args.length === 0) throw fail("trace CONN (an id from %tcp list, or 'last')");
         const all = connectionTraces(k);
         const runs = args.map((a) => {
-          const t = a === "last" ? all[all.length - 1] : all.find((x) => String(x.id) === a);
+          const back = /^last(?:-(\d+))?$/.exec(a);
+          const t = back ? all[all.length - 1 - Number(back[1] ?? 0)] : all.find((x) => String(x.id) === a);
           if (!t) throw fail(`no connection ${a} on ${label} (ids: ${all.map((x) => x.id).join(", ") || "none"})`);
           return { label: `${t.id}: ${t.label}`, samples: t.samples };
         });

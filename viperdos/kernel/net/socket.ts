@@ -68,6 +68,8 @@ export type SocketProto = "tcp" | "udp";
 /** System-wide socket settings and the list of live sockets (SOCKET_INFO, %net). */
 export class SocketRegistry {
   defaultCc: CongestionControl = "newreno";
+  /** Record per-connection traces for new sockets' connections (off: to measure what tracing costs). */
+  traceEnabled = true;
   readonly live = new Set<SocketObject>();
   /** Connections of closed sockets, newest last (at most ARCHIVE_LIMIT), so their traces stay inspectable. */
   private readonly closedConns: TcpConn[] = [];
@@ -264,7 +266,7 @@ export class SocketObject extends KernelObject {
   listen(backlog: number): number {
     if (this.proto !== "tcp") return E.NOT_SUPPORTED;
     if (this.state !== "bound") return this.state === "listening" ? E.OK : E.NOT_CONNECTED;
-    const l = this.stack.tcp.listen(this.localIp, this.localPort, Math.max(1, Math.min(backlog || 16, 128)), { cc: this.cc });
+    const l = this.stack.tcp.listen(this.localIp, this.localPort, Math.max(1, Math.min(backlog || 16, 128)), { cc: this.cc, trace: this.registry.traceEnabled, nodelay: this.nodelay });
     if (typeof l === "number") return l;
     this.listener = l;
     this.state = "listening";
@@ -292,7 +294,7 @@ export class SocketObject extends KernelObject {
     if (this.state === "connecting") return E.OK;
     if (this.state !== "new" && this.state !== "bound") return E.INVALID_ARG;
     if (port <= 0 || port > 0xffff || ip === 0) return E.INVALID_ARG;
-    const r = this.stack.tcp.connect(this.localIp || this.stack.localIp, ip, port, this.stack.now(), { cc: this.cc, localPort: this.localPort || undefined });
+    const r = this.stack.tcp.connect(this.localIp || this.stack.localIp, ip, port, this.stack.now(), { cc: this.cc, localPort: this.localPort || undefined, trace: this.registry.traceEnabled, nodelay: this.nodelay });
     if (typeof r === "number") return r;
     this.remoteIp = ip;
     this.remotePort = port;
