@@ -2,7 +2,7 @@
 // (`devices` on C:). The record keeps upstream's layout, so its programs run:
 //
 //   struct vd_device_info {      // 56 bytes
-//     char name[32];             // "virtio-blk@0a003e00", "pl011@09000000"
+//     char name[32];             // "virtio-blk@0a000200", "pl011@09000000"
 //     char type[16];             // "block", "net", "entropy (rng)", "serial", ...
 //     u32 flags;                 // ACTIVE 0x1 (a kernel driver serves it), VIRTUAL 0x2 (virtio)
 //     u32 irq;                   // GIC INTID (0 = none)
@@ -32,6 +32,8 @@ export interface DeviceRecord {
 }
 
 const hex8 = (v: number): string => v.toString(16).padStart(8, "0");
+/** Short virtio device names (virtio 1.x section 5 device IDs), as Linux names its drivers. */
+const VIRTIO_SHORT: Record<number, string> = { 1: "net", 2: "blk", 3: "console", 4: "rng", 16: "gpu", 18: "input" };
 
 /** The devices of `k`'s machine, fixed ones first, then each probed virtio-mmio slot. Plain data. */
 export function deviceRecords(k: Kernel): DeviceRecord[] {
@@ -42,7 +44,7 @@ export function deviceRecords(k: Kernel): DeviceRecord[] {
     { name: "pl031@09010000", type: "rtc", flags: DEVICE_FLAG_ACTIVE, irq: 0 },
   ];
   const virtio = k.devices.map((d): DeviceRecord => ({
-    name: `virtio-${d.name.split(" ")[0]}@${hex8(d.base)}`,
+    name: `virtio-${VIRTIO_SHORT[d.deviceId] ?? d.deviceId}@${hex8(d.base)}`,
     type: d.name,
     flags: DEVICE_FLAG_VIRTUAL | (k.irqHandlers.has(d.intid) ? DEVICE_FLAG_ACTIVE : 0),
     irq: d.intid,
