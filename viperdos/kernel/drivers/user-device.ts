@@ -24,8 +24,13 @@
 //
 // Addresses (between the framebuffer at 0x60_0000_0000 and shared memory at
 // 0x70_0000_0000):
-//   0x61_0000_0000 ..  device MMIO mappings (Device-nGnRE, AttrIndx 1, RW, never executable)
-//   0x68_0000_0000 ..  DMA buffers (normal memory, RW), physically contiguous
+//   0x61_0000_0000 ..  device MMIO mappings (RW, never executable)
+//   0x68_0000_0000 ..  DMA buffers (RW), physically contiguous
+// Both are VMAs of kind "device" (AddressSpace.mapFrames): mapped eagerly,
+// frames not reference-counted (this module owns their lifetime). The leaf
+// descriptors carry AttrIndx 0 like every user page: the emulator routes an
+// access by physical address (RAM or an MMIO handler) and does not model
+// memory types, so no Device-nGnRE attribute is set yet.
 //
 // Interrupts: IRQ_REGISTER installs a handler for the line and routes it to
 // CPU 0. When the line fires the handler masks it at the GIC distributor,

@@ -153,6 +153,35 @@ int main(void)
     memset(buf + 0x800, 0, 64);
     CHECK(request(d, av, us, pa, irq, 64) == 64);
     CHECK(memcmp(first, buf + 0x800, 64) != 0);
+    /* the kernel keeps the line masked from the interrupt until IRQ_ACK: a
+     * third request completes, but its interrupt is held back until then */
+    {
+        u16 slot = av->idx % QSZ;
+        d[slot].addr = pa + 0x800; d[slot].len = 16; d[slot].flags = 2; d[slot].next = 0;
+        av->ring[slot] = slot;
+        BARRIER();
+        u16 want = av->idx + 1;
+        av->idx = want;
+        BARRIER();
+        wr(R_QUEUE_NOTIFY, 0);
+        CHECK(vd_irq_wait(irq, 1000).status == 0);
+        wr(R_INT_ACK, rd(R_INT_STATUS));
+        /* no IRQ_ACK yet: a fourth request's interrupt stays masked */
+        slot = av->idx % QSZ;
+        d[slot].addr = pa + 0x800; d[slot].len = 16; d[slot].flags = 2; d[slot].next = 0;
+        av->ring[slot] = slot;
+        BARRIER();
+        av->idx = want + 1;
+        BARRIER();
+        wr(R_QUEUE_NOTIFY, 0);
+        CHECK(vd_irq_wait(irq, 5).status == VERR_TIMEOUT);
+        CHECK(us->idx == (u16)(want + 1)); /* the device did complete it */
+        CHECK(vd_irq_ack(irq).status == 0);  /* unmasked: the held interrupt arrives */
+        CHECK(vd_irq_wait(irq, 1000).status == 0);
+        wr(R_INT_ACK, rd(R_INT_STATUS));
+        CHECK(vd_irq_ack(irq).status == 0);
+    }
+
     printf("random:");
     for (int i = 0; i < 8; i++) printf(" %02x", first[i]);
     printf("\n");
