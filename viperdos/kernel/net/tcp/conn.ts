@@ -823,10 +823,20 @@ export class Connection implements TcpConn {
       }
       return false;
     }
-    const room = force ? Math.max(1, peerRoom) : Math.min(cwndRoom, peerRoom);
-    const len = Math.min(this.w.mss, room, queued);
-    if (len <= 0) return false;
     const resend = seqLt(this.sndNxt, this.sndMax);
+    let sackLimit = queued;
+    if (resend && this.sackOk) {
+      // Going back after a timeout: skip what the peer already holds.
+      const r = this.scoreboard.rangeAtOrAfter(this.sndNxt);
+      if (r && seqLeq(r.left, this.sndNxt)) {
+        this.sndNxt = seqLt(r.right, this.sndMax) ? r.right : this.sndMax;
+        return true;
+      }
+      if (r) sackLimit = Math.min(queued, seqDiff(this.sndNxt, r.left));
+    }
+    const room = force ? Math.max(1, peerRoom) : Math.min(cwndRoom, peerRoom);
+    const len = Math.min(this.w.mss, room, queued, sackLimit);
+    if (len <= 0) return false;
     const idle = flight === 0;
     const ok = force || resend || len === this.w.mss
       || (len === queued && (this.nodelay || idle || this.finQueued))
@@ -877,6 +887,7 @@ export class Connection implements TcpConn {
     if (len > 0 && seqAdd(seq, len) === this.bufEnd) flags |= PSH;
     const isRetransmit = seqLt(seq, this.sndMax);
     if (isRetransmit) {
+      if (seqGt(end, this.highRxt)) this.highRxt = end; // back in the pipe (RFC 6675 HighRxt)
       this.retransmits++;
       this.host.count("retransmits");
       this.timing = undefined; // Karn
@@ -1044,7 +1055,9 @@ export class Connection implements TcpConn {
     this.inRecovery = false;
     this.recover = this.sndMax;
     this.dupAcks = 0;
-    this.scoreboard.clear();
+    // Keep SACK information through one timeout; a second in a row may mean the
+    // peer reneged (RFC 2018 8), so forget it then.
+    if (this.rtxCount >= 2) this.scoreboard.clear();
     this.sndNxt = this.sndUna;
     this.highRxt = this.sndUna;
     this.timing = undefined;

@@ -69,6 +69,11 @@ export class SackScoreboard {
     return this.ranges.some((r) => seqLeq(r.left, seq) && seqLt(seq, r.right));
   }
 
+  /** The SACKed range holding seq, or the first one above it. */
+  rangeAtOrAfter(seq: number): SackBlock | undefined {
+    return this.ranges.find((r) => seqGt(r.right, seq));
+  }
+
   /** SACKed bytes at or above seq. */
   sackedAbove(seq: number): number {
     let n = 0;
