@@ -13,6 +13,11 @@
 // The codes are Linux's SCHED_OTHER/FIFO/RR/DEADLINE values, so a program
 // ported from Linux keeps its constants. For the non-deadline classes the
 // three reservation fields are ignored on set and read back as 0.
+//
+// A new task (TASK_SPAWN, FORK, THREAD_CREATE) starts in the fair class at
+// priority 128 whatever its creator's class: a reservation or a real-time
+// class is never inherited (Linux's reset-on-fork behaviour), so a deadline
+// task cannot multiply its reservation by forking past admission control.
 
 import { type DeadlineParams, type Policy, SchedError, type SchedErrorCode } from "./policy.js";
 import type { SchedTaskSnapshot } from "./task.js";

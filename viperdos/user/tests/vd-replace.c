@@ -13,6 +13,7 @@
 #include <viperdos/ipc.h>
 #include <viperdos/task.h>
 #include <viperdos/threads.h>
+#include <viperdos/signal.h>
 
 static int failures;
 #define CHECK(cond) do { if (!(cond)) { printf("FAIL line %d: %s\n", __LINE__, #cond); failures++; } } while (0)
@@ -45,12 +46,17 @@ static int phase2(int argc, char **argv)
     CHECK(vd_channel_recv(k1, buf, sizeof buf, 0, &hc).r1 == 5 && strcmp(buf, "kept") == 0);
     char args[128];
     CHECK(vd_get_args(args, sizeof args).status == 0 && strncmp(args, "phase2 ", 7) == 0);
+    /* a handler does not survive exec (its code is gone); an ignored signal stays ignored */
+    struct vd_sigaction old;
+    CHECK(vd_sigaction(VD_SIGUSR1, 0, &old).status == 0 && old.handler == VD_SIG_DFL);
+    CHECK(vd_sigaction(VD_SIGUSR2, 0, &old).status == 0 && old.handler == VD_SIG_IGN);
     printf(failures ? "phase2: %d failures\n" : "phase2: ok\n", failures);
     return failures ? 1 : 42;
 }
 
 static u8 stack[16384] __attribute__((aligned(16)));
 static void spinner(void *arg) { (void)arg; for (;;) vd_task_yield(); }
+static void on_usr1(int sig, u64 addr, struct vd_sigframe *f) { (void)sig; (void)addr; (void)f; }
 
 int main(int argc, char **argv)
 {
@@ -79,6 +85,9 @@ int main(int argc, char **argv)
         vd_ret c2 = vd_channel_create();
         u32 k[2] = { (u32)c1.r1, (u32)c1.r2 };
         vd_thread_start(spinner, stack + sizeof stack, 0, 0);
+        vd_signal(VD_SIGUSR1, on_usr1, 0, 0);
+        struct vd_sigaction ign = { VD_SIG_IGN, 0, 0 };
+        vd_sigaction(VD_SIGUSR2, &ign, 0);
         u32 me = (u32)vd_getpid().r1;
         char args[96];
         snprintf(args, sizeof args, "phase2 %u %u %u %u", k[0], k[1], (u32)c2.r1, me);
