@@ -202,3 +202,74 @@ export function fnv1a(h: number, bytes: Uint8Array): number {
   }
   return h;
 }
+
+// ---------------------------------------------------------------------------
+// Scripted connections
+// ---------------------------------------------------------------------------
+
+import type { TcpConn, TcpConnEvent, TcpStackOptions as StackOpts } from "../viperdos/kernel/net/tcp/api.js";
+import { FIN, PSH, RST, SYN } from "../viperdos/kernel/net/tcp/segment.js";
+
+export { ACK, FIN, PSH, RST, SYN };
+
+/** The peer's side of one connection: ports and its next sequence numbers. */
+export interface PeerConn {
+  p: ScriptedPeer;
+  conn: TcpConn;
+  events: TcpConnEvent[];
+  /** Our (the engine's) ISS and the peer's. */
+  iss: number;
+  irs: number;
+  /** The peer's next sequence number to send and next expected from the engine. */
+  peerSeq: number;
+  peerAck: number;
+  localPort: number;
+  remotePort: number;
+}
+
+export const PEER_ISN = 1_000_000;
+
+/** Active open from the engine (A:ephemeral -> B:80), completed by the peer with the given SYN,ACK options. */
+export function establishActive(o: StackOpts = {}, synAckOptions: TcpOptionsLike = { mss: 1460, windowScale: 0, sackPermitted: true }, peerWindow = 65535): PeerConn {
+  const p = new ScriptedPeer(o);
+  const conn = p.stack.connect(IP_A, IP_B, 80, p.now);
+  if (typeof conn === "number") throw new Error(`connect failed ${conn}`);
+  const events: TcpConnEvent[] = [];
+  conn.on((e) => events.push(e));
+  const syn = p.take();
+  p.now += 10 * MS;
+  p.send({ srcPort: 80, dstPort: syn.srcPort, seq: PEER_ISN, ack: syn.seq + 1, flags: SYN | ACK, window: peerWindow, options: synAckOptions });
+  const ack = p.take();
+  if (ack.flags !== ACK) throw new Error(`expected ACK, got ${ack.flags}`);
+  return { p, conn, events, iss: syn.seq, irs: PEER_ISN, peerSeq: PEER_ISN + 1, peerAck: syn.seq + 1, localPort: syn.srcPort, remotePort: 80 };
+}
+
+type TcpOptionsLike = TcpSegment["options"];
+
+/** Passive open: the engine listens on A:80, the peer connects from B:40000. */
+export function establishPassive(o: StackOpts = {}, synOptions: TcpOptionsLike = { mss: 1460, sackPermitted: true }): PeerConn {
+  const p = new ScriptedPeer(o);
+  const l = p.stack.listen(IP_A, 80, 4);
+  if (typeof l === "number") throw new Error(`listen failed ${l}`);
+  p.send({ srcPort: 40000, dstPort: 80, seq: PEER_ISN, flags: SYN, window: 65535, options: synOptions });
+  const synAck = p.take();
+  p.now += 10 * MS;
+  p.send({ srcPort: 40000, dstPort: 80, seq: PEER_ISN + 1, ack: synAck.seq + 1, flags: ACK, window: 65535 });
+  const conn = l.accept();
+  if (!conn) throw new Error("nothing to accept");
+  const events: TcpConnEvent[] = [];
+  conn.on((e) => events.push(e));
+  return { p, conn, events, iss: synAck.seq, irs: PEER_ISN, peerSeq: PEER_ISN + 1, peerAck: synAck.seq + 1, localPort: 80, remotePort: 40000 };
+}
+
+/** Send from the peer on an established PeerConn (seq/ack default to the peer's view; advances peerSeq). */
+export function peerSend(c: PeerConn, s: Partial<TcpSegment> = {}): void {
+  const payload = s.payload ?? new Uint8Array(0);
+  const flags = s.flags ?? ACK;
+  c.p.send({ srcPort: c.remotePort, dstPort: c.localPort, seq: c.peerSeq, ack: c.peerAck, window: 65535, ...s, flags, payload });
+  if (s.seq === undefined) c.peerSeq = (c.peerSeq + payload.length + (flags & FIN ? 1 : 0)) >>> 0;
+}
+
+export function bytes(n: number, fill = 0x61): Uint8Array {
+  return new Uint8Array(n).fill(fill);
+}

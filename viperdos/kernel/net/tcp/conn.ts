@@ -483,6 +483,11 @@ export class Connection implements TcpConn {
       if (SYNCHRONIZED.has(this._state)) this.sendAck(nowNs);
       return;
     }
+    // A SYN in a synchronized state, whatever its sequence number (RFC 5961 4.2): challenge ACK.
+    if (f & SYN && !(f & RST) && this._state !== "SYN-RECEIVED") {
+      this.challengeAck(nowNs);
+      return;
+    }
     if (!this.acceptable(seg)) {
       if (this._state === "TIME-WAIT" && f & FIN && !(f & RST)) this.closeAt = nowNs + 2 * this.cfg.mslNs;
       if (!(f & RST)) this.sendAck(nowNs);
