@@ -46,12 +46,19 @@ interface CodeCell {
   cell_type: string;
   source: string | string[];
   outputs?: Output[];
+  metadata?: { tags?: string[] };
+}
+interface RunCell {
+  source: string;
+  outputs: Output[];
+  /** Tagged raises-exception: an error output is this cell's point (nbconvert carries on past it). */
+  expectsError: boolean;
 }
 
 const joined = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join("") : (s ?? ""));
 
 /** Execute notebooks/`name` with nbconvert; returns its code cells with outputs and the wall ms it took. */
-function execute(name: string): { cells: { source: string; outputs: Output[] }[]; ms: number } {
+function execute(name: string): { cells: RunCell[]; ms: number } {
   const out = join(work, name);
   const t0 = performance.now();
   const r = spawnSync(
@@ -62,21 +69,26 @@ function execute(name: string): { cells: { source: string; outputs: Output[] }[]
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`nbconvert ${name} failed (${r.status ?? r.signal}):\n${r.stderr.slice(-3000)}`);
   const nb = JSON.parse(readFileSync(out, "utf8")) as { cells: CodeCell[] };
-  return { cells: nb.cells.filter((c) => c.cell_type === "code").map((c) => ({ source: joined(c.source), outputs: c.outputs ?? [] })), ms };
+  const cells = nb.cells.filter((c) => c.cell_type === "code");
+  return { cells: cells.map((c) => ({ source: joined(c.source), outputs: c.outputs ?? [], expectsError: c.metadata?.tags?.includes("raises-exception") ?? false })), ms };
 }
 
-function outputsOf(cells: { source: string; outputs: Output[] }[], source: string): Output[] {
+function outputsOf(cells: RunCell[], source: string): Output[] {
   const c = cells.find((x) => x.source === source);
   if (!c) throw new Error(`no cell ${source}`);
   return c.outputs;
 }
 
 const rich = (os: Output[]) => os.filter((o) => o.output_type === "display_data" || o.output_type === "execute_result");
-const stdout = (os: Output[]) => os.filter((o) => o.output_type === "stream").map((o) => joined(o.text)).join("");
+const stream = (name: string) => (os: Output[]) => os.filter((o) => o.output_type === "stream" && o.name === name).map((o) => joined(o.text)).join("");
+const stdout = stream("stdout");
+const stderr = stream("stderr");
 
-function expectNoErrors(cells: { source: string; outputs: Output[] }[]): void {
-  const errors = cells.flatMap((c) => c.outputs.filter((o) => o.output_type === "error").map((o) => `${c.source}: ${o.ename}: ${o.evalue}`));
+/** No error output, except in cells tagged raises-exception (each of which must have one). */
+function expectNoErrors(cells: RunCell[]): void {
+  const errors = cells.filter((c) => !c.expectsError).flatMap((c) => c.outputs.filter((o) => o.output_type === "error").map((o) => `${c.source}: ${o.ename}: ${o.evalue}`));
   expect(errors).toEqual([]);
+  for (const c of cells.filter((x) => x.expectsError)) expect(c.outputs.filter((o) => o.output_type === "error"), c.source).toHaveLength(1);
 }
 
 function expectChart(o: Output | undefined): void {
@@ -85,6 +97,36 @@ function expectChart(o: Output | undefined): void {
 }
 
 describe("notebooks executed by nbconvert", () => {
+  test("01-boot-and-shell: boot log, shell commands, a program, return codes and Why, the trace", () => {
+    const { cells, ms } = execute("01-boot-and-shell.ipynb");
+    expectNoErrors(cells);
+    expect(ms).toBeLessThan(60_000);
+    const boot = stdout(outputsOf(cells, "%boot"));
+    expect(boot).toContain("cpu: 4 x AArch64");
+    expect(boot).toMatch(/ViperFS "SYS" mounted as SYS:/);
+    expect(boot).toContain("sched: tick 1000 Hz on 4 CPUs");
+    expect(stdout(outputsOf(cells, "Version\nDate\nAvail"))).toMatch(/^ViperDOS [\s\S]*\d{4}-\d\d-\d\d [\s\S]*Memory: total 131072 KiB/);
+    expect(stdout(outputsOf(cells, "Assign"))).toMatch(/^\s+C\s+D1:c$/m);
+    expect(stdout(outputsOf(cells, "Dir C:"))).toMatch(/countdown\.prg[\s\S]*hello\.prg/);
+    expect(stdout(outputsOf(cells, "hello one two"))).toContain("arg 2: two");
+    expect(stdout(outputsOf(cells, "countdown 5"))).toBe("5\n4\n3\n2\n1\ncountdown: done, exiting with status 0\n");
+    // WARN: a note on stderr, the cell goes on; Why names the program.
+    const warn = outputsOf(cells, "countdown 2 5\nEcho the cell went on after the warning");
+    expect(stderr(warn)).toMatch(/rc 5: WARN/);
+    expect(stdout(warn)).toContain("the cell went on after the warning");
+    const whys = cells.filter((c) => c.source === "Why").map((c) => stdout(c.outputs));
+    expect(whys[0]).toBe("countdown returned 5\n");
+    // ERROR: the cell stops with the shell's message; Why repeats it.
+    const failed = outputsOf(cells, "Type S:no-such-file\nEcho this line is not reached");
+    expect(failed.find((o) => o.output_type === "error")).toMatchObject({ ename: "ShellError", evalue: expect.stringMatching(/S:no-such-file: object not found.*rc 10/) });
+    expect(stdout(failed)).not.toContain("not reached");
+    expect(whys[1]).toMatch(/^Type: S:no-such-file: object not found/);
+    const trace = rich(outputsOf(cells, "countdown 1\n%trace show 25"))[0];
+    expect(Object.keys(trace.data!)).toEqual(expect.arrayContaining(["text/plain", "text/html"]));
+    expect(joined(trace.data!["text/plain"] as string)).toMatch(/Exit[\s\S]*running hash [0-9a-f]{16}/);
+    expect(joined(rich(outputsOf(cells, "%help"))[0].data!["text/plain"] as string)).toContain("%trace");
+  }, 150_000);
+
   test("02-memory-and-page-tables: demand paging and COW visible through %pt", () => {
     const { cells, ms } = execute("02-memory-and-page-tables.ipynb");
     expectNoErrors(cells);
