@@ -61,6 +61,20 @@ static void on_usr1(int sig, u64 addr, struct vd_sigframe *f) { (void)sig; (void
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "phase2") == 0) return phase2(argc, argv);
+    /* `chain N [T0]`: replace itself N times (the bench's exec figure); prints the total virtual time */
+    if (argc > 2 && strcmp(argv[1], "chain") == 0) {
+        u64 left = strtoull(argv[2], 0, 10);
+        u64 t0 = argc > 3 ? strtoull(argv[3], 0, 10) : vd_time_now_ns().r1;
+        if (left == 0) {
+            printf("replace chain ns=%llu\n", (unsigned long long)(vd_time_now_ns().r1 - t0));
+            return 0;
+        }
+        char next[64];
+        snprintf(next, sizeof next, "chain %llu %llu", (unsigned long long)(left - 1), (unsigned long long)t0);
+        vd_ret r = vd_replace("vd-replace", 0, 0, next);
+        printf("replace chain: error %ld\n", (long)r.status);
+        return 1;
+    }
 
     vd_ret a = vd_channel_create();
     u32 keep[2] = { (u32)a.r1, (u32)a.r2 };

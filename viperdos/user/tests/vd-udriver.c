@@ -9,6 +9,7 @@
  * Prints "udriver: ok" and exits 0 when every check holds. */
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <viperdos/syscall.h>
 #include <viperdos/device.h>
 
@@ -63,8 +64,65 @@ static int request(volatile struct desc *d, volatile struct avail *av, volatile 
     return (int)us->ring[(want - 1) % QSZ].len;
 }
 
-int main(void)
+/* Device initialisation (virtio 1.x section 3.1.1), queue 0 in the DMA page at `pa`. */
+static void virtio_init(u64 pa)
 {
+    wr(R_STATUS, 0);
+    wr(R_STATUS, S_ACK);
+    wr(R_STATUS, S_ACK | S_DRIVER);
+    wr(R_DEV_FEATURES_SEL, 1);
+    CHECK(rd(R_DEV_FEATURES) & 1); /* VIRTIO_F_VERSION_1 */
+    wr(R_DRV_FEATURES_SEL, 1);
+    wr(R_DRV_FEATURES, 1);
+    wr(R_DRV_FEATURES_SEL, 0);
+    wr(R_DRV_FEATURES, 0);
+    wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+    CHECK(rd(R_STATUS) & S_FEATURES_OK);
+    wr(R_QUEUE_SEL, 0);
+    CHECK(rd(R_QUEUE_NUM_MAX) >= QSZ);
+    wr(R_QUEUE_NUM, QSZ);
+    wr(R_DESC_LO, (u32)pa);
+    wr(R_DESC_HI, (u32)(pa >> 32));
+    wr(R_AVAIL_LO, (u32)(pa + 0x100));
+    wr(R_AVAIL_HI, (u32)((pa + 0x100) >> 32));
+    wr(R_USED_LO, (u32)(pa + 0x200));
+    wr(R_USED_HI, (u32)((pa + 0x200) >> 32));
+    wr(R_QUEUE_READY, 1);
+    wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+}
+
+/* `vd-udriver bench N`: N 64-byte requests through the whole path (kick,
+ * device, GIC, IRQ_WAIT wake-up, InterruptACK, IRQ_ACK); prints
+ * "udbench requests=N ns=T" with T the guest's TIME_NOW_NS delta. */
+static int bench(u64 count)
+{
+    vd_ret n = vd_device_enum(devs, 32);
+    int rng = -1;
+    for (u64 i = 0; i < n.r1; i++) if (devs[i].device_id == 4 && !(devs[i].flags & VD_DEV_KERNEL)) rng = (int)i;
+    if (rng < 0) { printf("udbench error=no-device\n"); return 1; }
+    u32 irq = devs[rng].irq;
+    vd_ret m = vd_map_device(devs[rng].phys, 0x200, 0);
+    u64 pa = 0;
+    vd_ret dma = vd_dma_alloc(4096, &pa);
+    if (m.status != 0 || dma.status != 0 || vd_irq_register(irq).status != 0) { printf("udbench error=setup\n"); return 1; }
+    regs = (volatile u32 *)m.r1;
+    u8 *buf = (u8 *)dma.r1;
+    virtio_init(pa);
+    u64 t0 = vd_time_now_ns().r1;
+    for (u64 i = 0; i < count; i++) {
+        if (request((volatile struct desc *)buf, (volatile struct avail *)(buf + 0x100), (volatile struct used *)(buf + 0x200), pa, irq, 64) != 64) {
+            printf("udbench error=request\n");
+            return 1;
+        }
+    }
+    u64 t1 = vd_time_now_ns().r1;
+    printf("udbench requests=%llu ns=%llu\n", (unsigned long long)count, (unsigned long long)(t1 - t0));
+    return failures;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 2 && strcmp(argv[1], "bench") == 0) return bench(strtoull(argv[2], 0, 10));
     /* enumerate: the entropy device, not driven by the kernel */
     vd_ret n = vd_device_enum(0, 0);
     CHECK(n.status == 0 && n.r1 >= 1);
@@ -115,29 +173,7 @@ int main(void)
     volatile struct avail *av = (volatile struct avail *)(buf + 0x100);
     volatile struct used *us = (volatile struct used *)(buf + 0x200);
 
-    /* device initialisation (virtio 1.x section 3.1.1) */
-    wr(R_STATUS, 0);
-    wr(R_STATUS, S_ACK);
-    wr(R_STATUS, S_ACK | S_DRIVER);
-    wr(R_DEV_FEATURES_SEL, 1);
-    CHECK(rd(R_DEV_FEATURES) & 1); /* VIRTIO_F_VERSION_1 */
-    wr(R_DRV_FEATURES_SEL, 1);
-    wr(R_DRV_FEATURES, 1);
-    wr(R_DRV_FEATURES_SEL, 0);
-    wr(R_DRV_FEATURES, 0);
-    wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-    CHECK(rd(R_STATUS) & S_FEATURES_OK);
-    wr(R_QUEUE_SEL, 0);
-    CHECK(rd(R_QUEUE_NUM_MAX) >= QSZ);
-    wr(R_QUEUE_NUM, QSZ);
-    wr(R_DESC_LO, (u32)pa);
-    wr(R_DESC_HI, (u32)(pa >> 32));
-    wr(R_AVAIL_LO, (u32)(pa + 0x100));
-    wr(R_AVAIL_HI, (u32)((pa + 0x100) >> 32));
-    wr(R_USED_LO, (u32)(pa + 0x200));
-    wr(R_USED_HI, (u32)((pa + 0x200) >> 32));
-    wr(R_QUEUE_READY, 1);
-    wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+    virtio_init(pa);
 
     /* nothing requested yet: the wait times out */
     CHECK(vd_irq_wait(irq, 5).status == VERR_TIMEOUT);
