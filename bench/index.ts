@@ -7,6 +7,7 @@ import { benchGuests, benchMemory } from "./cpu-guest.js";
 import { benchShell } from "./shell.js";
 import { reporter, type Emit } from "./report.js";
 import { benchKernel } from "./kernel.js";
+import { benchUserDriver } from "./udriver.js";
 
 interface Bench {
   name: string;
@@ -19,6 +20,7 @@ const BENCHES: Bench[] = [
   { name: "host.memory", run: benchMemory },
   { name: "shell", run: (e) => benchShell(e) },
   { name: "kernel", run: (e) => benchKernel(e) },
+  { name: "udriver", run: benchUserDriver },
 ];
 
 async function main(): Promise<void> {
