@@ -3,7 +3,7 @@
 // through Debian's jupyter-server (REST + the kernel channels WebSocket),
 // started by this test on 127.0.0.1 with a temporary token and a temporary
 // JUPYTER_PATH holding our kernelspec. A session on the "viperdos" kernel
-// runs magics and a shell line, is interrupted mid-cell, restarted (the
+// runs magics and shell lines, is interrupted mid-cell, restarted (the
 // machine is gone afterwards) and shut down.
 // Needs python3-jupyter-server (scripts/browser-deps.sh).
 
@@ -108,7 +108,7 @@ describe("@jupyterlab/services through Debian's jupyter-server", () => {
     expect(specs.kernelspecs.viperdos?.spec).toMatchObject({ display_name: "ViperDOS", language: "viperdos" });
   });
 
-  test("a session: %mem, a magic's error, interrupt, restart, shutdown", async () => {
+  test("a session: %mem, Echo hi, errors, interrupt, restart, shutdown", async () => {
     const kernelManager = new KernelManager({ serverSettings: settings });
     const sessions = new SessionManager({ kernelManager, serverSettings: settings });
     let session: Session.ISessionConnection | undefined;
@@ -128,6 +128,14 @@ describe("@jupyterlab/services through Debian's jupyter-server", () => {
       expect(Object.keys(view)).toEqual(expect.arrayContaining(["text/plain", "text/html"]));
       expect(view["text/html"]).toContain("<table");
       expect(view["text/plain"]).toMatch(/total\s+32768/);
+
+      // A shell line is typed into vinit; only the command's output comes back (no echo, prompt or rc note).
+      const echo = await run(kernel, "Echo hi");
+      expect(echo.reply).toMatchObject({ status: "ok" });
+      expect(types(echo)).toEqual(["status", "execute_input", "stream", "status"]);
+      expect(echo.iopub[2].content).toMatchObject({ name: "stdout", text: "hi\n" });
+      const failing = await run(kernel, "Type SYS:nothing-here");
+      expect(failing.reply).toMatchObject({ status: "error", ename: "ShellError" });
 
       // A chart carries vega-lite with an SVG fallback.
       const chart = bundles(await run(kernel, "%mem --chart"))[0];
