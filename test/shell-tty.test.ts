@@ -1,6 +1,7 @@
 // `viperdos boot` in a real pseudo-terminal (a tmux session): raw mode, keys
 // reach the guest one chunk at a time, Ctrl+C goes to the shell (drops the
-// line), Ctrl+A X quits, EndShell powers off. Skipped when tmux is missing.
+// line), Ctrl+A X quits, EndShell powers off; the full-screen editor (edit)
+// edits and saves a file. Skipped when tmux is missing.
 // (tmux capture-pane drops trailing blanks: a prompt shows as "SYS:>".)
 
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -70,5 +71,32 @@ describe.skipIf(!hasTmux)("vinit in a terminal", () => {
     expect(await waitFor((p) => p.includes("[viperdos: shell ended"))).toContain("powered off");
     await waitFor(() => existsSync(status));
     expect(readFileSync(status, "utf8").trim()).toBe("0");
+  });
+  it("edit: a full-screen editor; typed text, arrows, Home/End, Delete, Ctrl+S saves, Ctrl+Q quits (twice when modified)", async () => {
+    start();
+    await waitFor((p) => /SYS:>\s*$/m.test(p));
+    const keys = (...k: string[]) => tmux("send-keys", "-t", session, ...k);
+    keys("edit T:note", "Enter");
+    expect(await waitFor((p) => /T:note +line 1\/1 col 1 +new file/.test(p))).toMatch(/^~$/m);
+    keys("hello world", "Enter", "xsecond ac", "Left", "b", "Home", "DC", "Up", "End", "!");
+    let pane = await waitFor((p) => /T:note \[modified\] +line 1\/2 col 13/.test(p));
+    expect(pane).toMatch(/^hello world!\nsecond abc\n~\n/);
+    keys("C-s");
+    pane = await waitFor((p) => p.includes("wrote 23 bytes"));
+    expect(pane).not.toContain("[modified]");
+    keys("C-q");
+    await waitFor((p) => /SYS:>\s*$/m.test(p) && !p.includes("wrote 23"));
+    keys("Type T:note", "Enter");
+    expect(await waitFor((p) => /Type T:note\nhello world!\nsecond abc\nSYS:>/.test(p))).toMatch(/Type T:note\nhello world!\nsecond abc\nSYS:>/);
+
+    // Reopen: the text is read back; a change then Ctrl+Q asks first, the second Ctrl+Q drops it.
+    keys("edit T:note", "Enter");
+    expect(await waitFor((p) => p.includes("read 23 bytes"))).toMatch(/^hello world!\nsecond abc\n/);
+    keys("Down", "C-e", "z", "C-q");
+    expect(await waitFor((p) => p.includes("unsaved changes"))).toMatch(/^second abcz$/m);
+    keys("C-q");
+    await waitFor((p) => /SYS:>\s*$/m.test(p) && !p.includes("unsaved"));
+    keys("type T:note", "Enter"); // lower case: this output, not the first Type's
+    expect(await waitFor((p) => /type T:note\n(.*\n){2}SYS:>/.test(p))).toMatch(/type T:note\nhello world!\nsecond abc\nSYS:>/);
   });
 });

@@ -4,65 +4,8 @@
 // return code checked, error paths, Why, EndShell, line editing (backspace).
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { buildBootImages } from "../viperdos/tools/images.js";
-
-const CLI = join(process.cwd(), "dist", "bin", "viperdos.js");
-
-interface Step {
-  prompt: string;
-  command: string;
-  output: string;
-}
-
-/** Boot with `input` piped in; returns the exit status, raw stdout and the transcript split at prompts. */
-function boot(input: string, ...args: string[]): { status: number | null; stdout: string; steps: Step[] } {
-  const r = spawnSync("node", [CLI, "boot", "--cpus", "1", ...args], { input, encoding: "utf8", timeout: 60_000 });
-  const stdout = screen(r.stdout);
-  const steps: Step[] = [];
-  // A prompt is `<cwd>> ` at a line start; the echoed command follows up to the newline.
-  const re = /^([A-Za-z0-9]+:[^\n>]*)> (.*)$/gm;
-  const marks = [...stdout.matchAll(re)];
-  marks.forEach((m, i) => {
-    const start = m.index! + m[0].length + 1;
-    const end = i + 1 < marks.length ? marks[i + 1].index! : stdout.length;
-    steps.push({ prompt: m[1], command: m[2], output: stdout.slice(start, end) });
-  });
-  return { status: r.status, stdout, steps };
-}
-
-/**
- * What a terminal shows for `raw`, line by line: CR goes to the line start,
- * BS moves left, ESC [ K clears to the end of the line, other bytes
- * overwrite at the cursor (the shell redraws edited lines this way).
- */
-function screen(raw: string): string {
-  return raw
-    .split("\n")
-    .map((line) => {
-      let text: string[] = [];
-      let at = 0;
-      for (let i = 0; i < line.length; i++) {
-        const c = line[i];
-        if (c === "\r") at = 0;
-        else if (c === "\b") at = Math.max(0, at - 1);
-        else if (c === "\x1b" && line.startsWith("[K", i + 1)) {
-          text = text.slice(0, at);
-          i += 2;
-        } else text[at++] = c;
-      }
-      return text.join("").replace(/ +$/, (sp) => (line.endsWith(" ") ? sp : "")); // "\b \b" leaves a blank behind
-    })
-    .join("\n");
-}
-
-/** The output of the first step whose command is `cmd`. */
-function outputOf(steps: Step[], cmd: string): string {
-  const s = steps.find((x) => x.command === cmd);
-  if (!s) throw new Error(`no step ${cmd} in ${JSON.stringify(steps.map((x) => x.command))}`);
-  return s.output;
-}
+import { buildBootImages, USER_PROGRAMS } from "../viperdos/tools/images.js";
+import { boot, outputOf } from "./shell-boot.js";
 
 beforeAll(() => {
   buildBootImages();
@@ -88,12 +31,12 @@ describe("vinit over piped input", () => {
     expect(outputOf(steps, "echo Hello   World")).toBe("Hello World\n");
     expect(outputOf(steps, "ECHO \"two  spaces\"")).toBe("two  spaces\n");
     const dirC = outputOf(steps, "Dir C:");
-    for (const p of ["hello.prg", "sysinfo.prg", "fsinfo.prg"]) expect(dirC).toContain(p);
-    expect(dirC).toContain("3 files, 0 directories");
+    for (const p of Object.keys(USER_PROGRAMS)) expect(dirC).toContain(`${p}.prg`);
+    expect(dirC).toContain(`${Object.keys(USER_PROGRAMS).length} files, 0 directories`);
     expect(outputOf(steps, "List SYS:")).toMatch(/vinit\.sys\s+\d+\n/);
     expect(outputOf(steps, "pwd")).toBe("SYS:\n");
-    expect(steps.find((s) => s.command === "cwd")!.prompt).toBe("D1:c"); // cd C: moved the prompt
-    expect(outputOf(steps, "cwd")).toBe("D1:c\n");
+    expect(steps.find((s) => s.command === "cwd")!.prompt).toBe("C:"); // cd C: moved the prompt, shown as typed
+    expect(outputOf(steps, "cwd")).toBe("C:\n");
     expect(outputOf(steps, "MakeDir T:work")).toBe("");
     expect(outputOf(steps, "Dir T:")).toMatch(/work\s+<dir>/);
     expect(outputOf(steps, "Type T:work/startup")).toContain("# S:startup");
@@ -105,7 +48,7 @@ describe("vinit over piped input", () => {
     expect(outputOf(steps, "Date")).toBe("2026-01-01 00:00:00 UTC\n"); // the default RTC epoch
     expect(outputOf(steps, "Time")).toBe("00:00:00\n");
     expect(outputOf(steps, "Assign")).toMatch(/C\s+D1:c\n/);
-    expect(outputOf(steps, "Caps")).toMatch(/^ {2}HANDLE +KIND +RIGHTS\n0 handles\n$/); // process 1 has no bootstrap channel
+    expect(outputOf(steps, "Caps")).toMatch(/^ {2}HANDLE +KIND +RIGHTS\n0 handles\nbounding set [RWXLCDdTSVIQM-]{13} /); // process 1 has no bootstrap channel
     expect(outputOf(steps, "History")).toMatch(/1 {2}Version\n[\s\S]* 22 {2}Assign\n +23 {2}Caps\n/);
   });
 
@@ -113,7 +56,7 @@ describe("vinit over piped input", () => {
     const { steps } = boot("hello a \"b c\"\nRun C:hello.prg\ncd C:\nhello.prg x\nfsinfo SYS:vinit.sys\nfsinfo NOPE:x\nWhy\nsysinfo\n");
     expect(outputOf(steps, "hello a \"b c\"")).toBe("Hello from ViperDOS! (cwd SYS:)\n  arg 1: a\n  arg 2: b c\n");
     expect(outputOf(steps, "Run C:hello.prg")).toContain("Hello from ViperDOS!");
-    expect(outputOf(steps, "hello.prg x")).toContain("(cwd D1:c)"); // found in the current directory
+    expect(outputOf(steps, "hello.prg x")).toContain("(cwd C:)"); // found in the current directory; PWD in assign form
     expect(outputOf(steps, "fsinfo SYS:vinit.sys")).toMatch(/SYS:vinit\.sys: inode \d+, file, \d+ bytes/);
     expect(outputOf(steps, "fsinfo NOPE:x")).toMatch(/NOPE:x: .*\n\[rc 10\]\n$/);
     expect(outputOf(steps, "Why")).toBe("fsinfo returned 10\n");
@@ -122,7 +65,7 @@ describe("vinit over piped input", () => {
 
   it("reports errors with a message, a return code and Why", () => {
     const { steps } = boot("Type SYS:nope\nWhy\nnosuchcmd\nWhy\nMakeDir SYS:vinit.sys\nType\ncd SYS:vinit.sys\nDelete T:none\nWhy\n");
-    expect(outputOf(steps, "Type SYS:nope")).toMatch(/^SYS:nope: object not found \(error -\d+\)\n\[rc 10\]\n$/);
+    expect(outputOf(steps, "Type SYS:nope")).toMatch(/^Type: SYS:nope: object not found \(error -4\)\n\[rc 10\]\n$/);
     expect(outputOf(steps, "Why")).toContain("SYS:nope: object not found");
     expect(outputOf(steps, "nosuchcmd")).toMatch(/unknown command[\s\S]*\[rc 20\]/);
     expect(steps.filter((s) => s.command === "Why")[1].output).toContain("nosuchcmd: unknown command");
@@ -130,6 +73,71 @@ describe("vinit over piped input", () => {
     expect(outputOf(steps, "Type")).toMatch(/missing file name[\s\S]*\[rc 10\]/);
     expect(outputOf(steps, "cd SYS:vinit.sys")).toMatch(/not a directory/i);
     expect(steps.filter((s) => s.command === "Why")[2].output).toContain("T:none");
+  });
+
+  it("the prompt and pwd show the directory in its shortest assign form (longest assign target wins)", () => {
+    const { steps } = boot("cd T:\nMakeDir sub\ncd sub\npwd\ncd D1:c/..\npwd\nAssign WORK: T:sub\ncd T:sub\npwd\ncd D1:certs\ncd /\npwd\ncd SYS:\n");
+    expect(steps.map((s) => s.prompt)).toEqual(["SYS:", "T:", "T:", "T:sub", "T:sub", "D1:", "D1:", "D1:", "WORK:", "WORK:", "CERTS:", "D1:", "D1:", "SYS:"]);
+    expect(outputOf(steps, "cd sub")).toBe("");
+    expect(steps.filter((s) => s.command === "pwd").map((s) => s.output)).toEqual(["T:sub\n", "D1:\n", "WORK:\n", "D1:\n"]);
+  });
+
+  it("every kind of error has its message, its return code and Why", () => {
+    const cases: [cmd: string, message: RegExp, rc: number][] = [
+      ["Dir SYS:nope", /^Dir: SYS:nope: object not found \(error -4\)$/, 10],
+      ["Dir SYS:vinit.sys", /^Dir: SYS:vinit\.sys: not a directory \(error -502\)$/, 10],
+      ["cd SYS:vinit.sys", /^cd: SYS:vinit\.sys: not a directory \(error -502\)$/, 10],
+      ["Type C:", /^Type: C: is a directory \(error -503\)$/, 10],
+      ["Copy C: T:", /^Copy: C: is a directory \(error -503\)$/, 10],
+      ["Copy S:startup S:startup", /^Copy: source and destination are the same file$/, 10],
+      ["Copy S:startup", /^Copy: missing argument \(usage: Copy FROM TO\)$/, 10],
+      ["Copy a b c", /^Copy: bad argument "c" \(usage: Copy FROM TO\)$/, 10],
+      ["Version now", /^Version: bad argument "now" \(usage: Version\)$/, 10],
+      ["avail x", /^Avail: bad argument "x"/, 10],
+      ["Assign a/b: T:", /^Assign: bad argument "a\/b:"/, 10],
+      ["Assign X: S:startup", /^Assign: S:startup: not a directory \(error -502\)$/, 10],
+      ["Assign SYS: T:", /^Assign: SYS: permission denied.* \(error -6\)$/, 10],
+      ["Rename T:nope T:x", /^Rename: T:nope: object not found \(error -4\)$/, 10],
+      ["MakeDir T:a/b", /^MakeDir: T:a\/b: object not found \(error -4\)$/, 10],
+      ["Delete SYS:nope", /^Delete: SYS:nope: object not found \(error -4\)$/, 10],
+      ["Run", /^Run: missing program name/, 10],
+      ["Run C:nope", /^C:nope: unknown command/, 20],
+      ["nosuchcmd", /^nosuchcmd: unknown command \(not built in, not in the current directory or C:\)$/, 20],
+    ];
+    const script = cases.map(([c]) => `${c}\nWhy\n`).join("");
+    const { steps } = boot(script);
+    cases.forEach(([cmd, message, rc], i) => {
+      const [run, why] = [steps[2 * i], steps[2 * i + 1]];
+      expect(run.command).toBe(cmd);
+      const [line, rcLine] = run.output.split("\n");
+      expect(line, cmd).toMatch(message);
+      expect(rcLine, cmd).toBe(`[rc ${rc}]`);
+      expect(why.output, `Why after ${cmd}`).toBe(`${line}\n`);
+    });
+  });
+
+  it("informational built-ins answer with rc 0: Help, Path, Uptime, Servers; ssh says networking is missing", () => {
+    const { steps, stdout } = boot("Help\nPath\nUptime\nServers\nssh host\nWhy\n");
+    const help = outputOf(steps, "Help");
+    for (const c of ["Dir", "List", "Type", "Copy", "Delete", "MakeDir", "Rename", "cd", "pwd", "Path", "Assign", "Run", "read", "Version", "Uptime", "Avail", "Status", "Caps", "Servers", "Date", "Time", "Echo", "Cls", "History", "Why", "Help", "EndShell", "Fetch", "ssh"]) {
+      expect(help).toMatch(new RegExp(`\\b${c}\\b`));
+    }
+    expect(help).not.toContain("[rc");
+    expect(outputOf(steps, "Path")).toBe("  current directory\n  C:\n");
+    expect(outputOf(steps, "Uptime")).toMatch(/^up \d+\.\d{3} s\n$/);
+    expect(outputOf(steps, "Servers")).toMatch(/No user-space servers are running[\s\S]*In the kernel: ViperFS/);
+    if (!("ssh" in USER_PROGRAMS)) {
+      expect(outputOf(steps, "ssh host")).toBe("ssh: not available yet: ssh comes with networking (C:ssh.prg is not installed)\n[rc 5]\n");
+      expect(outputOf(steps, "Why")).toContain("not available yet");
+    }
+    expect(stdout).not.toMatch(/rc (10|20)/);
+  });
+
+  it("Rename moves into a directory and renames back; Type takes several files", () => {
+    const { steps } = boot("Copy S:startup T:a\nMakeDir T:d\nRename T:a T:d\nDir T:d\nRename T:d/a T:b\nType T:b S:startup\nDelete T:b T:d\nDir T:\n");
+    expect(outputOf(steps, "Dir T:d")).toBe("  a\n1 file, 0 directories\n");
+    expect(outputOf(steps, "Type T:b S:startup").match(/# S:startup/g)).toHaveLength(2);
+    expect(outputOf(steps, "Dir T:")).toBe("0 files, 0 directories\n");
   });
 
   it("Assign sets and removes logical names; system assigns are protected", () => {
@@ -189,7 +197,18 @@ describe("vinit over piped input", () => {
     expect(steps[2].output).toContain("# S:startup");
     // Several matches without a longer common prefix: they are listed, the line is redrawn.
     expect(steps[3].command).toBe("S");
-    expect(steps[3].output).toBe("Status  sysinfo\n");
+    const sWords = ["Servers", "ssh", "Status", ...Object.keys(USER_PROGRAMS).filter((p) => /^s/i.test(p) && p !== "ssh")];
+    expect(steps[3].output.trimEnd().split("  ").sort()).toEqual(sWords.sort());
     expect(steps[4].command).toBe("S");
+  });
+  it("Tab completes assigns in a path and the program after Run; Ctrl+W kills a word, Ctrl+L clears the screen", () => {
+    const { steps, raw } = boot("Dir CE\t\nRun ctx\t 5\nEcho one two three\x17\x17four\nEcho x\x0c\n");
+    expect(steps[0].command).toBe("Dir CERTS:"); // an assign completes to NAME: without a blank
+    expect(steps[0].output).toBe("0 files, 0 directories\n");
+    expect(steps[1].command).toBe("Run ctxbench  5");
+    expect(steps[1].output).toMatch(/^ctxbench: 5 yields/);
+    expect(steps[2].output).toBe("one four\n");
+    expect(raw).toContain("Echo x\x1b[2J\x1b[H\rSYS:> Echo x\x1b[K"); // cleared, then the line redrawn at the top
+    expect(steps[3].output).toBe("x\n");
   });
 });

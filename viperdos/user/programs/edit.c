@@ -211,6 +211,15 @@ static void move_vertical(long lines)
     cur = offset_at_column(s, want_col);
 }
 
+/* "edit: <path>: <reason> (error N)" as the shell prints errors (no doubled
+ * colon after an assign such as "C:"); returns ERROR 10. */
+static int open_error(long code)
+{
+    usize n = strlen(path);
+    printf("edit: %s%s%s (error %ld)\n", path, n && path[n - 1] == ':' ? " " : ": ", vd_error_message(code), code);
+    return 10;
+}
+
 static int load(void)
 {
     struct vd_stat st;
@@ -219,29 +228,19 @@ static int load(void)
         snprintf(message, sizeof message, "new file");
         return 0;
     }
-    if (s.status != 0) {
-        printf("edit: %s: %s (error %ld)\n", path, vd_error_message(s.status), s.status);
-        return 10;
-    }
-    if ((st.mode & 0xf000) == 0x4000) {
-        printf("edit: %s: is a directory\n", path);
-        return 10;
-    }
+    if (s.status != 0) return open_error(s.status);
+    if ((st.mode & 0xf000) == 0x4000) return open_error(VERR_IS_DIR);
     if (st.size > MAX_TEXT) {
         printf("edit: %s: too large (%lu bytes; the editor holds %d KiB)\n", path, (unsigned long)st.size, MAX_TEXT / 1024);
         return 10;
     }
     vd_ret o = vd_open(path, O_RDONLY);
-    if (o.status != 0) {
-        printf("edit: %s: %s (error %ld)\n", path, vd_error_message(o.status), o.status);
-        return 10;
-    }
+    if (o.status != 0) return open_error(o.status);
     for (;;) {
         vd_ret r = vd_read((int)o.r1, text + len, (usize)(MAX_TEXT - len));
         if (r.status != 0) {
             vd_close((int)o.r1);
-            printf("edit: %s: %s (error %ld)\n", path, vd_error_message(r.status), r.status);
-            return 10;
+            return open_error(r.status);
         }
         if (r.r1 == 0 || len + r.r1 >= MAX_TEXT) {
             len += r.r1;
