@@ -74,7 +74,7 @@ function specNumbers(): Map<string, number> {
 }
 
 describe("syscall table", () => {
-  it("has every call of VIPERDOS.md with its number, plus our three socket calls", () => {
+  it("has every call of VIPERDOS.md with its number, plus our socket and scheduling calls", () => {
     const spec = specNumbers();
     expect(spec.size).toBe(146);
     for (const [name, n] of spec) expect(syscallByName(name)?.number, name).toBe(n);
@@ -83,7 +83,16 @@ describe("syscall table", () => {
       ["SOCKET_BIND", 0x57],
       ["SOCKET_LISTEN", 0x58],
       ["SOCKET_ACCEPT", 0x59],
+      ["SOCKET_OPEN", 0x5a],
+      ["SOCKET_SENDTO", 0x5b],
+      ["SOCKET_RECVFROM", 0x5c],
+      ["SOCKET_SETOPT", 0x5d],
+      ["SOCKET_INFO", 0x5e],
+      ["SCHED_SETPARAM", 0xe5],
+      ["SCHED_GETPARAM", 0xe7],
     ]);
+    // Every call beyond the spec is marked as ours.
+    for (const [name] of extra) expect(syscallByName(name as string)?.origin, name as string).toBe("ours");
   });
 
   it("spot-checks range starts and explicit numbers", () => {
@@ -132,7 +141,7 @@ describe("syscall table", () => {
     expect(syscallByNumber(0x57)?.origin).toBe("ours");
     expect(syscallByName("sys_channel_recv")?.returns.map(([n]) => n)).toEqual(["bytes", "handle_count"]);
     expect(syscallByName("CHANNEL_CREATE")?.returns).toHaveLength(2);
-    expect(syscallByNumber(0xe5)).toBeUndefined();
+    expect(syscallByNumber(0xe9)).toBeUndefined(); // 0xE5 and 0xE7 are SCHED_SETPARAM/GETPARAM (ours)
     expect(syscallByNumber(0x130)).toBeUndefined(); // upstream's audio calls are not part of our system
     expect(syscallByName("NOPE")).toBeUndefined();
     expect(syscallByName("TASK_EXIT")?.noReturn).toBe(true);
