@@ -654,8 +654,13 @@ export class Connection implements TcpConn {
     this.enterRecovery(nowNs);
   }
 
+  /** RFC 5681 FlightSize: data sent and not cumulatively acknowledged. */
+  private flightSize(): number {
+    return Math.max(0, seqDiff(this.sndUna, this.sndNxt));
+  }
+
   private enterRecovery(nowNs: number): void {
-    const flight = this.inFlight();
+    const flight = this.flightSize();
     this.record(nowNs, "loss");
     this.ctl.onCongestion(this.w, flight, nowNs);
     this.inRecovery = true;
@@ -936,15 +941,20 @@ export class Connection implements TcpConn {
   private maybeWindowUpdate(nowNs: number): void {
     if (!CAN_RECEIVE.has(this._state) && this._state !== "CLOSE-WAIT") return;
     if (this.finReceived) return;
-    const newEdge = seqAdd(this.rcvNxt, this.rcvBuf.free);
+    const newEdge = seqAdd(this.rcvNxt, this.windowRoom());
     const growth = seqDiff(this.rcvAdvEdge, newEdge);
     const advertised = seqDiff(this.rcvNxt, this.rcvAdvEdge);
     if (growth >= Math.min(this.rcvBuf.capacity / 2, 2 * this.w.mss) || (advertised < this.w.mss && growth >= this.w.mss)) this.sendAck(nowNs);
   }
 
   /** The window to advertise, moving rcvAdvEdge (never left; small growth held back). */
+  /** Free receive space, as much of it as the window field can express. */
+  private windowRoom(): number {
+    return Math.min(this.rcvBuf.free, MAX_WINDOW_FIELD * 2 ** this.rcvWscale);
+  }
+
   private advertise(): number {
-    const edge = seqAdd(this.rcvNxt, this.rcvBuf.free);
+    const edge = seqAdd(this.rcvNxt, this.windowRoom());
     const growth = seqDiff(this.rcvAdvEdge, edge);
     if (growth > 0 && (growth >= Math.min(this.rcvBuf.capacity / 2, this.w.mss) || seqDiff(this.rcvNxt, this.rcvAdvEdge) <= 0)) {
       this.rcvAdvEdge = edge;
@@ -1054,7 +1064,7 @@ export class Connection implements TcpConn {
       return;
     }
     // RFC 5681 (4) / RFC 6298 5.4-5.6: reduce once per loss episode, back off, go back to SND.UNA.
-    if (this.rtxCount === 1) this.ctl.onRto(this.w, this.inFlight(), nowNs);
+    if (this.rtxCount === 1) this.ctl.onRto(this.w, this.flightSize(), nowNs);
     else this.w.cwnd = this.w.mss;
     this.rtt.backoff();
     this.inRecovery = false;
