@@ -5,7 +5,13 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { inspectHandles, inspectKernel, inspectPageTables, inspectTrace } from "../viperdos/kernel/inspect/index.js";
+import { inspectHandles, inspectKernel, inspectPageTables, inspectTrace, walkAddress } from "../viperdos/kernel/inspect/index.js";
+import { inspectJournal, inspectPath } from "../viperdos/kernel/inspect/fs.js";
+import { inspectChannels } from "../viperdos/kernel/inspect/channels.js";
+import { addressWalk } from "../widgets/pagetables.js";
+import { fileView } from "../widgets/fs.js";
+import { journalView } from "../widgets/journal.js";
+import { channelsView } from "../widgets/channels.js";
 import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
 import { buildGuest, GuestBuildError, repoRoot } from "../viperdos/tools/build-guest.js";
 import type { Process } from "../viperdos/kernel/proc/process.js";
@@ -78,11 +84,6 @@ function takeFlag(args: string[], flag: string, usage: string): boolean {
   if (args.length === 0) return false;
   if (args.length === 1 && args[0] === flag) return true;
   throw new MagicError(`unexpected argument ${args.find((a) => a !== flag) ?? args[1]}`, "UsageError", usage.split("\n"));
-}
-
-function pidArg(args: string[], usage: string): number {
-  if (args.length !== 1 || !/^\d+$/.test(args[0])) throw new MagicError("expected one PID", "UsageError", usage.split("\n"));
-  return Number(args[0]);
 }
 
 /** Run `fn` with the guest console streamed to the cell's stdout. */
@@ -184,29 +185,85 @@ const mem: Magic = {
   },
 };
 
+/** The scheduling timeline chart of the session's machine. */
+async function timelineChart(k: Kernel) {
+  const s = inspectKernel(k);
+  const now = k.machine.now();
+  return schedulingTimeline({ timeline: k.sched.timeline.snapshot(now), nowNs: now, cpuCount: s.scheduler.cpuCount, processes: s.processes });
+}
+
 const sched: Magic = {
   name: "sched",
-  summary: "per-CPU run queues and current tasks",
-  usage: "%sched [--timeline]\n\nEach CPU's current task and queues (deadline, FIFO/RR by level, fair), and every task.\n--timeline: which task ran on which CPU when, as a Gantt chart over virtual time.",
+  summary: "per-CPU run queues and the scheduling timeline chart",
+  usage: [
+    "%sched [--timeline | --queues]",
+    "",
+    "Each CPU's current task and queues (deadline, FIFO/RR by level, fair), every task,",
+    "then the scheduling timeline: which task ran on which CPU when, as a Gantt chart",
+    "over virtual time. --timeline: the chart only; --queues: the tables only.",
+  ].join("\n"),
   async run(ctx) {
-    const timeline = takeFlag(ctx.args, "--timeline", this.usage);
+    if (ctx.args.length > 1 || (ctx.args.length === 1 && !["--timeline", "--queues"].includes(ctx.args[0]))) {
+      throw new MagicError(`unexpected argument ${ctx.args.find((a) => a !== "--timeline" && a !== "--queues") ?? ctx.args[1]}`, "UsageError", this.usage.split("\n"));
+    }
     const k = await withConsole(ctx, () => ctx.session.ensureKernel());
-    const s = inspectKernel(k);
-    if (!timeline) return void ctx.sinks.writeDisplay(schedulerBundle(s));
-    const now = k.machine.now();
-    ctx.sinks.writeDisplay(await schedulingTimeline({ timeline: k.sched.timeline.snapshot(now), nowNs: now, cpuCount: s.scheduler.cpuCount, processes: s.processes }));
+    if (ctx.args[0] !== "--timeline") ctx.sinks.writeDisplay(schedulerBundle(inspectKernel(k)));
+    if (ctx.args[0] !== "--queues") ctx.sinks.writeDisplay(await timelineChart(k));
   },
 };
 
+/**
+ * The live process `arg` names (a PID or a process name, the newest of that
+ * name), or without `arg` the shell's running program, else the newest live
+ * process that is not the shell, else the shell. Throws NotFound with the list.
+ */
+export function processArg(s: Session, arg: string | undefined, usage: string): Process {
+  const live = (s.kernel?.processes() ?? []).filter((p) => p.state === "live");
+  let p: Process | undefined;
+  if (arg === undefined) p = s.shell?.foreground().at(-1) ?? live.filter((q) => q !== s.shell?.proc).at(-1) ?? live[0];
+  else if (/^\d+$/.test(arg)) p = live.find((q) => q.pid === Number(arg));
+  else p = live.filter((q) => q.name.toLowerCase() === arg.toLowerCase()).at(-1);
+  if (!p) throw new MagicError(arg === undefined ? "no live process" : `no live process ${arg}`, "NotFound", [...liveList(s), "", ...usage.split("\n")]);
+  return p;
+}
+
+/** Parse "0x..." or decimal as an address (< 2^53). */
+function addressArg(v: string | undefined, usage: string): number {
+  if (v === undefined || !/^(0x[0-9a-fA-F]+|\d+)$/.test(v)) throw new MagicError("--va needs an address (0x... or decimal)", "UsageError", usage.split("\n"));
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new MagicError(`--va ${v}: beyond 2^53`, "UsageError", usage.split("\n"));
+  return n;
+}
+
 const pt: Magic = {
   name: "pt",
-  summary: "page tables of a process",
-  usage: "%pt PID\n\nThe process's VMAs and its translation tables walked from TTBR0 in guest RAM.",
+  summary: "page tables of a process (or one address's walk)",
+  usage: [
+    "%pt [PROCESS] [--va ADDR]",
+    "",
+    "The process's VMAs and its translation tables walked from TTBR0 in guest RAM",
+    "(levels, descriptors, EL0 permissions, frames, COW and shared pages).",
+    "PROCESS: a PID or a name; default: the program the shell runs, else the newest process.",
+    "--va ADDR: the MMU's walk of one address instead (each level's descriptor, the PA or the fault).",
+  ].join("\n"),
   async run(ctx) {
-    const pid = pidArg(ctx.args, this.usage);
+    let va: number | undefined;
+    const rest: string[] = [];
+    for (let i = 0; i < ctx.args.length; i++) {
+      if (ctx.args[i] === "--va") va = addressArg(ctx.args[++i], this.usage);
+      else if (ctx.args[i].startsWith("--")) throw new MagicError(`unknown option ${ctx.args[i]}`, "UsageError", this.usage.split("\n"));
+      else rest.push(ctx.args[i]);
+    }
+    if (rest.length > 1) throw new MagicError(`unexpected argument ${rest[1]}`, "UsageError", this.usage.split("\n"));
     const k = await withConsole(ctx, () => ctx.session.ensureKernel());
-    const s = inspectPageTables(k, pid);
-    if (!s) throw new MagicError(`no live process ${pid}`, "NotFound", liveList(ctx.session));
+    const p = processArg(ctx.session, rest[0], this.usage);
+    if (va !== undefined) {
+      const w = walkAddress(k, p.pid, va);
+      if (!w) throw new MagicError(`no live process ${p.pid}`, "NotFound", liveList(ctx.session));
+      return void ctx.sinks.writeDisplay(addressWalk(p.pid, p.name, w));
+    }
+    const s = inspectPageTables(k, p.pid);
+    if (!s) throw new MagicError(`no live process ${p.pid}`, "NotFound", liveList(ctx.session));
     ctx.sinks.writeDisplay(pageTablesBundle(s));
   },
 };
@@ -214,12 +271,13 @@ const pt: Magic = {
 const caps: Magic = {
   name: "caps",
   summary: "capability table of a process",
-  usage: "%caps PID\n\nThe process's handles with rights, derivation parents, resource limits and bounding set.",
+  usage: "%caps [PROCESS]\n\nThe process's handles with rights bits, the derivation tree, resource limits and bounding set.\nPROCESS: a PID or a name; default as %pt.",
   async run(ctx) {
-    const pid = pidArg(ctx.args, this.usage);
+    if (ctx.args.length > 1 || ctx.args[0]?.startsWith("--")) throw new MagicError(`unexpected argument ${ctx.args.at(-1)}`, "UsageError", this.usage.split("\n"));
     const k = await withConsole(ctx, () => ctx.session.ensureKernel());
-    const s = inspectHandles(k, pid);
-    if (!s) throw new MagicError(`no live process ${pid}`, "NotFound", liveList(ctx.session));
+    const p = processArg(ctx.session, ctx.args[0], this.usage);
+    const s = inspectHandles(k, p.pid);
+    if (!s) throw new MagicError(`no live process ${p.pid}`, "NotFound", liveList(ctx.session));
     ctx.sinks.writeDisplay(handlesBundle(s));
   },
 };
@@ -231,13 +289,69 @@ function liveList(s: Session): string[] {
 
 const trace: Magic = {
   name: "trace",
-  summary: "the kernel's event trace",
-  usage: "%trace show [N]\n\nThe last N trace events (default 20) and the running hash over all events.",
+  summary: "the kernel's event trace: on, off, show",
+  usage: [
+    "%trace on|off|show [N]",
+    "",
+    "on / off: keep kernel events (context switches, syscalls, faults, IRQs) in the",
+    "trace ring or not (on at boot; the running hash covers every event either way).",
+    "show [N]: the last N kept events (default 20) and the hash (same seed, same hash).",
+  ].join("\n"),
   async run(ctx) {
     const [sub, n, ...more] = ctx.args;
-    if (sub !== "show" || more.length || (n !== undefined && !/^\d+$/.test(n))) throw new MagicError("expected: show [N]", "UsageError", this.usage.split("\n"));
+    const bad = () => new MagicError("expected: on, off or show [N]", "UsageError", this.usage.split("\n"));
+    if (sub === "on" || sub === "off") {
+      if (n !== undefined) throw bad();
+      const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+      k.trace.enabled = sub === "on";
+      return textBundle(`trace ${sub}: events are ${sub === "on" ? "kept" : "no longer kept"} (${k.trace.total} so far, hash ${k.trace.hash()})`);
+    }
+    if (sub !== "show" || more.length || (n !== undefined && !/^\d+$/.test(n))) throw bad();
     const k = await withConsole(ctx, () => ctx.session.ensureKernel());
     ctx.sinks.writeDisplay(traceBundle(inspectTrace(k, n === undefined ? 20 : Number(n))));
+  },
+};
+
+const channels: Magic = {
+  name: "channels",
+  summary: "channels between processes (holders, counters, queued messages)",
+  usage: "%channels\n\nEvery channel a live process holds: who holds each end (pid, name, handle),\nmessages sent, what waits in each inbox; the HTML adds a diagram.",
+  async run(ctx) {
+    if (ctx.args.length) throw new MagicError(`unexpected argument ${ctx.args[0]}`, "UsageError", this.usage.split("\n"));
+    const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    ctx.sinks.writeDisplay(channelsView(inspectChannels(k)));
+  },
+};
+
+const fs: Magic = {
+  name: "fs",
+  summary: "a file's inode, block map and directory records",
+  usage: [
+    "%fs PATH",
+    "",
+    "The inode of PATH (an assign path such as C:hello.prg, SYS:, S:startup, or",
+    "relative to the shell's current directory), its block map (logical -> physical,",
+    "as runs), pointer blocks, and for a directory every record (deleted ones and",
+    "slack included). Read from the disk as it is now; blocks still dirty in the",
+    "block cache are named.",
+  ].join("\n"),
+  async run(ctx) {
+    if (ctx.args.length !== 1) throw new MagicError("expected one PATH", "UsageError", this.usage.split("\n"));
+    const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    const s = inspectPath(k, ctx.args[0], ctx.session.shell?.proc.pid);
+    if ("error" in s) throw new MagicError(s.error, "NotFound");
+    ctx.sinks.writeDisplay(fileView(s));
+  },
+};
+
+const journal: Magic = {
+  name: "journal",
+  summary: "each volume's journal: transactions and their state",
+  usage: "%journal\n\nPer mounted volume: the kernel journal writer's counters and last transaction\n(blocks logged, blocks written ordered), and the journal on disk now with each\ntransaction's status (committed ones are replayed at the next mount).",
+  async run(ctx) {
+    if (ctx.args.length) throw new MagicError(`unexpected argument ${ctx.args[0]}`, "UsageError", this.usage.split("\n"));
+    const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    ctx.sinks.writeDisplay(journalView(inspectJournal(k)));
   },
 };
 
@@ -390,7 +504,7 @@ const help: Magic = {
   },
 };
 
-export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, trace, run, advance, bench, ...netMagics(MagicError), help];
+export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, channels, fs, journal, trace, run, advance, bench, ...netMagics(MagicError), help];
 
 /** The magic called `name` (without %), if any. */
 export function findMagic(name: string): Magic | undefined {

@@ -203,8 +203,9 @@ describe("magic executor", () => {
     ["%nope", "UsageError", /unknown magic %nope/],
     ["%boot --cpus 9", "UsageError", /--cpus must be 1..4/],
     ["%boot --bogus 1", "UsageError", /unknown option/],
-    ["%pt x", "UsageError", /expected one PID/],
-    ["%trace list", "UsageError", /expected: show/],
+    ["%pt --bogus", "UsageError", /unknown option --bogus/],
+    ["%pt 1 2", "UsageError", /unexpected argument 2/],
+    ["%trace list", "UsageError", /expected: on, off or show/],
     ["%run nosuchprogram", "UsageError", /no program nosuchprogram/],
   ])("%s fails with %s", async (code, ename, re) => {
     const r = await new MagicExecutor().execute(code, collect().sinks, never);
@@ -235,7 +236,7 @@ describe("magic executor", () => {
     expect(ex.complete("%", 1).matches).toHaveLength(MAGICS.length);
     expect(ex.complete("echo %", 6).matches.length).toBeGreaterThan(0);
     expect(ex.complete("echo x", 6).matches).toEqual([]);
-    expect(ex.inspect("%pt 3", 2)?.["text/plain"]).toMatch(/^%pt PID/);
+    expect(ex.inspect("%pt 3", 2)?.["text/plain"]).toMatch(/^%pt \[PROCESS\]/);
     expect(ex.inspect("hello", 2)).toBeUndefined();
   });
 
@@ -245,7 +246,7 @@ describe("magic executor", () => {
     expect(await ex.execute("%boot --cpus 2 --mem 32 --seed 7", sinks, never)).toMatchObject({ status: "ok" });
     expect(out.stdout).toContain("cpu: 2 x AArch64");
     expect(out.stdout).toContain("mem: 32 MiB RAM");
-    expect(await ex.execute("%mem\n%sched\n%trace show 3", sinks, never)).toMatchObject({ status: "ok" });
+    expect(await ex.execute("%mem\n%sched --queues\n%trace show 3", sinks, never)).toMatchObject({ status: "ok" });
     expect(out.displays).toHaveLength(3);
     for (const d of out.displays) {
       expect(typeof d["text/plain"]).toBe("string");

@@ -5,7 +5,10 @@
 //
 //   memory.ts      memoryTables, memoryChart            (%mem, %mem --chart)
 //   sched.ts       runQueues, schedulingTimeline        (%sched, %sched --timeline)
-//   pagetables.ts  pageTableTree                        (%pt PID)
+//   pagetables.ts  pageTableTree, addressWalk           (%pt [PROCESS] [--va ADDR])
+//   fs.ts          fileView, blockRuns                  (%fs PATH)
+//   journal.ts     journalView                          (%journal)
+//   channels.ts    channelsView, channelDiagram         (%channels)
 //   caps.ts        capabilityTable                      (%caps PID)
 //   trace.ts       traceTable                           (%trace show)
 //   ipc.ts         ipcLatencyPlot, parseIpclat          (%bench ipc)
@@ -20,11 +23,14 @@ export * from "./pagetables.js";
 export * from "./caps.js";
 export * from "./trace.js";
 export * from "./ipc.js";
+export * from "./fs.js";
+export * from "./journal.js";
+export * from "./channels.js";
 
 /** What widgets/ offers, for a notebook's inspection (plain data). */
 export function snapshot() {
   return {
-    views: ["memoryTables", "memoryChart", "runQueues", "schedulingTimeline", "pageTableTree", "capabilityTable", "traceTable", "ipcLatencyPlot"],
+    views: ["memoryTables", "memoryChart", "runQueues", "schedulingTimeline", "pageTableTree", "capabilityTable", "traceTable", "ipcLatencyPlot", "addressWalk", "fileView", "journalView", "channelsView"],
     chartMime: "application/vnd.vegalite.v5+json",
     fallbackMime: "image/svg+xml",
   };

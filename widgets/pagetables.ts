@@ -89,3 +89,15 @@ export function pageTableTree(pt: PageTablesInput): MimeBundle {
       `<details open><summary><b>Page tables</b>: ${escapeHtml(head)}</summary>${treeHtml}</details><p>${escapeHtml(note)}</p>`,
   };
 }
+
+/** One address's walk (%pt --va ADDR): each level's table, index, descriptor and kind, then the PA and EL0 permissions or the fault. */
+export function addressWalk(pid: number, name: string, w: { va: string; ok: boolean; pa?: string; el0?: string; fault?: string; steps: { level: number; table: string; index: number; descriptor: string; kind: string }[] }): MimeBundle {
+  const headers = ["level", "table", "index", "descriptor", "kind"];
+  const rows: Cell[][] = w.steps.map((s) => [`L${s.level}`, s.table, s.index, s.descriptor, s.kind]);
+  const verdict = w.ok ? `${w.va} -> PA ${w.pa}, EL0 ${w.el0}` : `${w.va}: ${w.fault}`;
+  const title = `Walk of ${w.va} in pid ${pid} (${name})`;
+  return {
+    "text/plain": `${title}\n${textTable(headers, rows)}\n${verdict}`,
+    "text/html": htmlTable(headers, rows, title) + `<p><b>${escapeHtml(verdict)}</b></p>`,
+  };
+}
