@@ -268,10 +268,13 @@ function unmaskToCpu0(k: Kernel, intid: number): void {
   k.gic.enable(intid, k.machine.gic.currentCpu, 1);
 }
 
+/** Forget a registration; a thread still in IRQ_WAIT on it wakes and gets -4. */
 function dropIrq(k: Kernel, reg: IrqRegistration): void {
-  k.gic.disable(reg.intid, k.machine.gic.currentCpu);
+  const cpu = k.machine.gic.currentCpu;
+  k.gic.disable(reg.intid, cpu);
   k.irqHandlers.delete(reg.intid);
   userDevices(k).irqs.delete(reg.intid);
+  k.wakeWaiters((w, t) => w.kind === "irq" && w.intid === reg.intid && t.process === reg.owner, cpu);
 }
 
 /**

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <viperdos/syscall.h>
 #include <viperdos/device.h>
+#include <viperdos/threads.h>
 
 static int failures;
 #define CHECK(cond) do { if (!(cond)) { printf("FAIL line %d: %s\n", __LINE__, #cond); failures++; } } while (0)
@@ -118,6 +119,14 @@ static int bench(u64 count)
     u64 t1 = vd_time_now_ns().r1;
     printf("udbench requests=%llu ns=%llu\n", (unsigned long long)count, (unsigned long long)(t1 - t0));
     return failures;
+}
+
+/* A thread waiting forever on the line; it exits with IRQ_WAIT's status. */
+static u8 waiter_stack[8192] __attribute__((aligned(16)));
+static void waiter(void *arg)
+{
+    vd_ret w = vd_irq_wait((u32)(unsigned long)arg, 0);
+    vd_thread_exit((u64)(i64)w.status);
 }
 
 int main(int argc, char **argv)
@@ -252,8 +261,13 @@ int main(int argc, char **argv)
     CHECK(st == 0);
     if (st != 0) printf("child checks: 0x%x\n", st);
 
-    /* teardown */
+    /* teardown: a thread still waiting on the line wakes with -4 when it is unregistered */
+    vd_ret wt = vd_thread_start(waiter, waiter_stack + sizeof waiter_stack, 0, (void *)(unsigned long)irq);
+    CHECK(wt.status == 0);
+    vd_sleep(3);
     CHECK(vd_irq_unregister(irq).status == 0);
+    vd_ret j = vd_thread_join((u32)wt.r1);
+    CHECK(j.status == 0 && (i64)j.r1 == VERR_NOT_FOUND);
     CHECK(vd_irq_unregister(irq).status == VERR_NOT_FOUND);
     CHECK(vd_dma_free(dma.r1).status == 0);
     CHECK(vd_dma_free(dma.r1).status == VERR_NOT_FOUND);
