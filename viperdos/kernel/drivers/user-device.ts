@@ -138,7 +138,8 @@ export function kernelDrivesSlot(k: Kernel, slot: number): boolean {
  * area; else a page-aligned free address in that area. Returns the user
  * address of `phys` (same offset in the page) or: -6 without DEVICE, -2 bad
  * size/virt, -4 not a present virtio-mmio device, -8 a slot in the pages is
- * driven by the kernel or claimed by another process, -3 no room.
+ * driven by the kernel or claimed by another process, -5 `virt` overlaps a
+ * mapping, -3 no room.
  */
 export function mapDevice(k: Kernel, p: Process, phys: number, size: number, virt: number): number {
   if (!hasDeviceRight(p, Rights.DEVICE)) return E.PERMISSION;
@@ -167,7 +168,7 @@ export function mapDevice(k: Kernel, p: Process, phys: number, size: number, vir
   if (va + pages * PAGE > DEVICE_VA_END) return E.NO_MEMORY;
   const frames = Array.from({ length: pages }, (_, i) => pageLo + i * PAGE);
   const r = p.as.mapFrames(frames, PROT_READ | PROT_WRITE, "device", va);
-  if (r < 0) return r === E.EXISTS ? E.INVALID_ARG : r;
+  if (r < 0) return r; // -5: `virt` overlaps a mapping
   if (virt === 0) pd.nextDeviceVa = va + pages * PAGE;
   pd.mappings.push({ va, pa: pageLo, pages, slots });
   for (const s of slots) userDevices(k).claims.set(s, p);

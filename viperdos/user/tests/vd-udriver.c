@@ -167,6 +167,13 @@ int main(int argc, char **argv)
     if (m.status != 0) return 1;
     regs = (volatile u32 *)m.r1;
     CHECK(rd(R_MAGIC) == 0x74726976 && rd(R_VERSION) == 2 && rd(R_DEVICE_ID) == 4);
+    /* a second mapping of the same registers at an address of our choosing */
+    u64 at = VD_DEVICE_VA_BASE + 0x100000;
+    vd_ret m2 = vd_map_device(phys, 0x200, at);
+    CHECK(m2.status == 0 && m2.r1 == at + (phys & 0xfff));
+    if (m2.status == 0) CHECK(((volatile u32 *)m2.r1)[R_DEVICE_ID / 4] == 4);
+    CHECK(vd_map_device(phys, 0x200, at).status == VERR_EXISTS);
+    CHECK(vd_map_device(phys, 0x200, at + 1).status == VERR_INVALID_ARG);
     CHECK(vd_irq_register(irq).status == 0);
     CHECK(vd_irq_register(irq).status == VERR_EXISTS);
 
