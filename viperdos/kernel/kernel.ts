@@ -32,8 +32,8 @@ import { VirtioBlk } from "../../emulator/devices/virtio-blk.js";
 import { VirtioBlkDriver } from "./drivers/virtio-blk.js";
 import { BlockCache } from "./fs/blockcache.js";
 import { findProgram, Vfs } from "./fs/vfs.js";
-import { VirtioNet } from "../../emulator/devices/virtio-net.js";
-import { startNetwork, type KernelNet } from "./net/attach.js";
+import type { VirtioNet } from "../../emulator/devices/virtio-net.js";
+import { attachNic, startNetwork, type KernelNet, type NicConfig } from "./net/attach.js";
 import { forkDevices, releaseProcessDevices } from "./drivers/user-device.js";
 
 export const KERNEL_VERSION = "0.1";
@@ -64,7 +64,7 @@ export interface KernelOptions {
    */
   disks?: { sys?: Uint8Array | string; user?: Uint8Array | string };
   /** Attach a virtio-net NIC (MAC default 52:54:00:12:34:56); plug it into a wire with `kernel.nic.connect` or emulator/net/gateway.ts. */
-  nic?: boolean | { mac?: string };
+  nic?: boolean | NicConfig;
 }
 
 /** SGI used to ask another CPU to reschedule. */
@@ -145,7 +145,7 @@ export class Kernel {
   readonly irqHandlers = new Map<number, () => void>();
   private readonly diskSlots: { sys?: number; user?: number } = {};
   /** The NIC device model from opts.nic (host side: plug it into a Link). */
-  readonly nic: VirtioNet | undefined;
+  nic: VirtioNet | undefined;
   /** The network (driver + NetStack) started at boot when a NIC is present. */
   net: KernelNet | undefined;
 
@@ -191,10 +191,14 @@ export class Kernel {
       this.disks[role] = dev;
       this.diskSlots[role] = this.machine.attachVirtio(dev);
     }
-    if (opts.nic) {
-      this.nic = new VirtioNet({ clock: this.machine.clock, mac: typeof opts.nic === "object" ? opts.nic.mac : undefined });
-      this.machine.attachVirtio(this.nic);
-    }
+    if (opts.nic) this.attachNet(typeof opts.nic === "object" ? opts.nic : {});
+  }
+
+  /** Attach a virtio-net NIC before boot (addresses for the stack in `cfg`); returns the device to plug into a wire. */
+  attachNet(cfg: NicConfig = {}): VirtioNet {
+    if (this.booted) throw new Error("Kernel.attachNet: attach the NIC before boot");
+    this.nic = attachNic(this, cfg);
+    return this.nic;
   }
 
   /** Start the block drivers of the attached disks and mount their volumes (boot). */
