@@ -15,8 +15,7 @@ import { Topology, type LabGateway, type LabMachineSpec, type TopologySnapshot }
 import type { VirtualClock } from "../emulator/clock.js";
 import { buildGuest } from "../viperdos/tools/build-guest.js";
 import { socketRegistry } from "../viperdos/kernel/syscall/net.js";
-import { startNetwork } from "../viperdos/kernel/net/attach.js";
-import { parseIp } from "../viperdos/kernel/net/socket.js";
+import { attachNic } from "../viperdos/kernel/net/attach.js";
 import type { TcpConn, TcpTraceSample } from "../viperdos/kernel/net/tcp/api.js";
 
 /** The network programs a lab can run (viperdos/user/programs/NAME.c). */
@@ -34,22 +33,8 @@ export function labProgram(name: string): Uint8Array {
   return img;
 }
 
-/**
- * Give booted kernel `k` the address `ip` (host order): the kernel starts
- * its network at boot with the default 10.0.2.15, so a lab machine with
- * another address restarts it (driver reset, new stack) before any program
- * runs. Returns false when the kernel has no network.
- */
-export function setMachineAddress(k: Kernel, ip: number): boolean {
-  if (!k.net) return false;
-  if (k.net.stack.ip === ip) return true;
-  const old = k.net.driver as unknown as { pages?: number[] };
-  const next = startNetwork(k, { ip });
-  if (!next) return false;
-  for (const pa of old.pages ?? []) k.pmm.free(pa);
-  k.net = next;
-  return true;
-}
+/** One-way delay of a lab link unless the spec says otherwise. */
+export const DEFAULT_ACCESS_DELAY_NS = 500_000;
 
 export interface ViperLabSpec {
   machines: (LabMachineSpec & { ramMiB?: number })[];
@@ -76,25 +61,26 @@ export class ViperLab {
 
   /** Builds and boots every machine. Errors: RangeError for a bad spec (Topology's). */
   constructor(readonly spec: ViperLabSpec) {
-    this.topology = new Topology({ machines: spec.machines, gateway: spec.gateway, gatewayLink: spec.gatewayLink, seed: spec.seed }, (m) => {
+    // Access links default to 0.5 ms one way (1 ms machine to machine, a LAN): the lockstep slice is the
+    // smallest link delay, so zero-delay links would force tiny slices (or late frames).
+    const machines = spec.machines.map((m) => ({ ...m, link: { delayNs: DEFAULT_ACCESS_DELAY_NS, ...m.link } }));
+    const gatewayLink = { delayNs: DEFAULT_ACCESS_DELAY_NS, ...spec.gatewayLink };
+    this.topology = new Topology({ machines, gateway: spec.gateway, gatewayLink, seed: spec.seed }, (m) => {
       const decoder = new TextDecoder();
       this.output.set(m.name, "");
       const k = new Kernel({
         cpus: m.cpus ?? 1,
         ramMiB: (m.ramMiB as number | undefined) ?? 64,
         seed: m.seed,
-        nic: { mac: m.mac },
         onConsole: (b) => {
           const text = decoder.decode(b, { stream: true });
           this.output.set(m.name, (this.output.get(m.name) ?? "") + text);
           spec.onConsole?.(m.name, text);
         },
       });
-      const nic = k.nic!;
+      const nic = attachNic(k, { mac: m.mac, ip: m.ip });
       k.boot();
-      const ip = parseIp(m.ip);
-      if (ip === undefined) throw new RangeError(`machine ${m.name}: bad address ${m.ip}`);
-      if (!setMachineAddress(k, ip)) throw new Error(`machine ${m.name}: the kernel did not start its network`);
+      if (!k.net) throw new Error(`machine ${m.name}: the kernel did not start its network`);
       this.kernels.set(m.name, k);
       return {
         name: m.name,

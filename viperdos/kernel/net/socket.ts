@@ -294,11 +294,13 @@ export class SocketObject extends KernelObject {
     if (this.state === "connecting") return E.OK;
     if (this.state !== "new" && this.state !== "bound") return E.INVALID_ARG;
     if (port <= 0 || port > 0xffff || ip === 0) return E.INVALID_ARG;
-    const r = this.stack.tcp.connect(this.localIp || this.stack.localIp, ip, port, this.stack.now(), { cc: this.cc, localPort: this.localPort || undefined, trace: this.registry.traceEnabled, nodelay: this.nodelay });
+    // Source address: the bound one, else loopback for 127/8 (as the stack routes it), else the interface's.
+    const src = this.localIp || (ip >>> 24 === 127 ? ip : this.stack.localIp);
+    const r = this.stack.tcp.connect(src, ip, port, this.stack.now(), { cc: this.cc, localPort: this.localPort || undefined, trace: this.registry.traceEnabled, nodelay: this.nodelay });
     if (typeof r === "number") return r;
     this.remoteIp = ip;
     this.remotePort = port;
-    this.localIp = this.localIp || this.stack.localIp;
+    this.localIp = src;
     this.localPort = r.localPort;
     this.state = "connecting";
     this.attach(r);
