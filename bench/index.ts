@@ -8,6 +8,7 @@ import { benchShell } from "./shell.js";
 import { reporter, type Emit } from "./report.js";
 import { benchKernel } from "./kernel.js";
 import { benchUserDriver } from "./udriver.js";
+import { benchNet } from "./net.js";
 
 interface Bench {
   name: string;
@@ -21,6 +22,7 @@ const BENCHES: Bench[] = [
   { name: "shell", run: (e) => benchShell(e) },
   { name: "kernel", run: (e) => benchKernel(e) },
   { name: "udriver", run: benchUserDriver },
+  { name: "net", run: (e) => benchNet(e) },
 ];
 
 async function main(): Promise<void> {
