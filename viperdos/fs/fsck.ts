@@ -15,10 +15,11 @@
 import {
   BLOCK_SIZE, decodeDirEntry, decodeInode, decodeSuperblock, DIR_ENTRY_HEADER, DIRECT_POINTERS, dirEntrySize, FTYPE, Inode,
   INODE_SIZE, INODES_PER_BLOCK, journalStartOf, MODE, modeToFileType, PTRS_PER_BLOCK, ROOT_INODE, Superblock,
+  FAST_LINK_MAX, isFastLink,
 } from "./format.js";
 import { MemoryImage } from "./image.js";
 import { readJournal, replayJournal } from "./journal.js";
-import { superblockProblem } from "./volume.js";
+import { MAX_LINK_TARGET, superblockProblem } from "./volume.js";
 
 export interface FsckReport {
   clean: boolean;
@@ -26,14 +27,14 @@ export interface FsckReport {
   problems: string[];
   /** Observations that are not problems (upstream-style image, ...). */
   notes: string[];
-  stats: { totalBlocks: number; usedBlocks: number; freeBlocks: number; inodesInUse: number; files: number; directories: number; journal: string };
+  stats: { totalBlocks: number; usedBlocks: number; freeBlocks: number; inodesInUse: number; files: number; directories: number; links: number; journal: string };
 }
 
 const MAX_PROBLEMS = 200;
 
 /** Check `bytes` (a whole image). The input is not modified. */
 export function fsck(bytes: Uint8Array): FsckReport {
-  const r: FsckReport = { clean: true, problems: [], notes: [], stats: { totalBlocks: 0, usedBlocks: 0, freeBlocks: 0, inodesInUse: 0, files: 0, directories: 0, journal: "unknown" } };
+  const r: FsckReport = { clean: true, problems: [], notes: [], stats: { totalBlocks: 0, usedBlocks: 0, freeBlocks: 0, inodesInUse: 0, files: 0, directories: 0, links: 0, journal: "unknown" } };
   const problem = (s: string): void => {
     if (r.problems.length < MAX_PROBLEMS) r.problems.push(s);
     else if (r.problems.length === MAX_PROBLEMS) r.problems.push("... more problems not shown");
@@ -157,6 +158,24 @@ function check(img: MemoryImage, r: FsckReport, problem: (s: string) => void): v
     return data;
   };
 
+  /** A symbolic link (format.ts): fast (target in the pointer bytes, blocks 0, 1..120 bytes) or slow (one block, 121..1023 bytes). */
+  const checkLink = (path: string, ino: number, inode: Inode): void => {
+    if (inode.size === 0 || inode.size > MAX_LINK_TARGET) {
+      problem(`${path}: symlink inode ${ino} has a target of ${inode.size} bytes (1..${MAX_LINK_TARGET})`);
+      return;
+    }
+    if (isFastLink(inode)) {
+      if (inode.size > FAST_LINK_MAX) problem(`${path}: fast symlink inode ${ino} claims ${inode.size} bytes, at most ${FAST_LINK_MAX} fit`);
+      else if (inode.inline?.includes(0)) problem(`${path}: symlink inode ${ino} target contains a NUL byte`);
+      return;
+    }
+    if (inode.size <= FAST_LINK_MAX) problem(`${path}: symlink inode ${ino} of ${inode.size} bytes should be a fast link (blocks ${inode.blocks})`);
+    if (inode.blocks !== 1 || inode.indirect || inode.doubleIndirect || inode.direct.slice(1).some((b) => b !== 0)) {
+      problem(`${path}: slow symlink inode ${ino} must hold exactly direct[0] (blocks ${inode.blocks})`);
+    }
+    inodeBlocks(ino, inode);
+  };
+
   if (sb.inodeCount <= ROOT_INODE) {
     problem("superblock: inode table too small for the root directory");
     return;
@@ -236,10 +255,13 @@ function check(img: MemoryImage, r: FsckReport, problem: (s: string) => void): v
         if ((child.mode & MODE.TYPE_MASK) === MODE.DIR) stack.push({ ino: e.inode, parent: ino, path: childPath });
         else if (!seenFiles.has(e.inode)) {
           seenFiles.add(e.inode);
-          r.stats.files++;
+          if ((child.mode & MODE.TYPE_MASK) !== MODE.LINK) r.stats.files++;
           if (child.inodeNum !== e.inode) problem(`inode ${e.inode}: inode_num field says ${child.inodeNum}`);
           if (child.size > total * BLOCK_SIZE) problem(`${childPath}: size ${child.size} is larger than the volume`);
-          else inodeBlocks(e.inode, child);
+          else if ((child.mode & MODE.TYPE_MASK) === MODE.LINK) {
+            r.stats.links++;
+            checkLink(childPath, e.inode, child);
+          } else inodeBlocks(e.inode, child);
         }
       }
     });
@@ -298,7 +320,7 @@ export function formatFsckReport(r: FsckReport): string[] {
   const lines = [
     ...r.problems.map((p) => `problem: ${p}`),
     ...r.notes.map((n) => `note: ${n}`),
-    `${s.totalBlocks} blocks, ${s.usedBlocks} used, ${s.freeBlocks} free; ${s.inodesInUse} inodes in use (${s.directories} directories, ${s.files} files); journal ${s.journal}`,
+    `${s.totalBlocks} blocks, ${s.usedBlocks} used, ${s.freeBlocks} free; ${s.inodesInUse} inodes in use (${s.directories} directories, ${s.files} files${s.links ? `, ${s.links} symlinks` : ""}); journal ${s.journal}`,
     r.clean ? "clean" : `${r.problems.length} problem(s)`,
   ];
   return lines;

@@ -7,7 +7,7 @@
 // files are added through the Volume layer. Images are reproducible: the
 // same inputs give the same bytes (timestamps and UUID come from options).
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import {
   BLOCK_SIZE, computeLayout, crc32, emptyInode, encodeInode, encodeJournalHeader, encodeSuperblock, FsError, INODE_SIZE,
@@ -26,6 +26,8 @@ export interface BuildImageOptions {
   files?: Map<string, Uint8Array>;
   /** Directories to create even if empty ("t", "s", ...). */
   dirs?: string[];
+  /** Symbolic links to create: image path -> target text (stored as given). Parents are created. */
+  links?: Map<string, string>;
   /** Seconds since 1970 for every timestamp (default 0, for reproducible images). */
   time?: number;
   /** 16-byte volume UUID (default: derived from label and size). */
@@ -47,6 +49,12 @@ export function buildImage(opts: BuildImageOptions): Uint8Array {
     if (parts.length === 0) throw new FsError(`'${path}' is not a file path`);
     vol.mkdirs(parts.slice(0, -1).join("/"));
     vol.writeFile(parts.join("/"), data);
+  }
+  for (const [path, target] of [...(opts.links ?? new Map<string, string>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const parts = splitPath(path);
+    if (parts.length === 0) throw new FsError(`'${path}' is not a link path`);
+    vol.mkdirs(parts.slice(0, -1).join("/"));
+    vol.symlink(parts.join("/"), target);
   }
   vol.sync();
   return img.bytes;
@@ -103,12 +111,14 @@ function defaultUuid(label: string, blocks: number): number[] {
 
 /**
  * Read a host directory tree for buildImage: every regular file (by its
- * path relative to `root`, '/'-separated) and every directory. Symlinks and
- * other special files are skipped. Errors: FsError naming the path.
+ * path relative to `root`, '/'-separated), every directory, and every
+ * symbolic link (kept as a link with its target text, not followed). Other
+ * special files are skipped. Errors: FsError naming the path.
  */
-export function readHostTree(root: string): { files: Map<string, Uint8Array>; dirs: string[] } {
+export function readHostTree(root: string): { files: Map<string, Uint8Array>; dirs: string[]; links: Map<string, string> } {
   const files = new Map<string, Uint8Array>();
   const dirs: string[] = [];
+  const links = new Map<string, string>();
   const walk = (host: string, rel: string): void => {
     let names: string[];
     try {
@@ -119,16 +129,17 @@ export function readHostTree(root: string): { files: Map<string, Uint8Array>; di
     for (const n of names) {
       const hp = join(host, n);
       const rp = rel ? `${rel}/${n}` : n;
-      const st = statSync(hp, { throwIfNoEntry: false });
+      const st = lstatSync(hp, { throwIfNoEntry: false });
       if (!st) continue;
-      if (st.isDirectory()) {
+      if (st.isSymbolicLink()) links.set(rp, readlinkSync(hp));
+      else if (st.isDirectory()) {
         dirs.push(rp);
         walk(hp, rp);
       } else if (st.isFile()) files.set(rp, new Uint8Array(readFileSync(hp)));
     }
   };
   walk(root, "");
-  return { files, dirs };
+  return { files, dirs, links };
 }
 
 /** Parse an image size: bytes, or with K/M/G (KiB/MiB/GiB) suffix ("2M", "8MiB", "512K"). Returns undefined if malformed. */

@@ -1,5 +1,5 @@
 // Host-side file operations on a ViperFS image (the `viperdos fs` command):
-// ls, cat, put, rm, mkdir. Each opens the image through Volume (replaying a
+// ls, cat, put, rm, mkdir, ln, readlink. Each opens the image through Volume (replaying a
 // committed journal), works, and for updates writes the bitmap and both
 // superblocks back, so fsck stays clean. Errors are FsError.
 
@@ -20,8 +20,33 @@ export function fsLs(img: MemoryImage, path: string): string[] {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((e) => {
       const t = e.fileType === FTYPE.DIR ? "d" : e.fileType === FTYPE.LINK ? "l" : "-";
-      return `${t} ${String(e.size).padStart(9)} ${String(e.inode).padStart(5)} ${e.name}`;
+      const arrow = e.fileType === FTYPE.LINK ? ` -> ${linkText(vol, e.inode)}` : "";
+      return `${t} ${String(e.size).padStart(9)} ${String(e.inode).padStart(5)} ${e.name}${arrow}`;
     });
+}
+
+function linkText(vol: Volume, ino: number): string {
+  try {
+    return vol.readLink(ino);
+  } catch (e) {
+    return `(bad link: ${(e as Error).message})`;
+  }
+}
+
+/** Create symbolic link `path` -> `target` (creating missing parent directories). Returns the inode. Errors: exists, bad target. */
+export function fsLn(img: MemoryImage, path: string, target: string, now = 0): number {
+  const vol = Volume.open(img, { now: () => now });
+  const parts = path.split("/").filter((p) => p !== "");
+  vol.mkdirs(parts.slice(0, -1).join("/"));
+  const ino = vol.symlink(path, target);
+  vol.sync();
+  return ino;
+}
+
+/** The target text of symbolic link `path` (the link itself, not followed). Errors: missing, not a link. */
+export function fsReadlink(img: MemoryImage, path: string): string {
+  const vol = Volume.open(img);
+  return vol.readLink(vol.lookup(path));
 }
 
 /** The contents of file `path`. Errors: missing, a directory, bad pointers. */

@@ -4,25 +4,29 @@
 // interfaces: MMIO register accesses and guest RAM (the rings and buffers
 // are pages from the kernel's Pmm).
 //
-// One request queue (queue 0) of QUEUE_SIZE descriptors, three pages:
+// One request queue (queue 0) of QUEUE_SIZE descriptors in three pages:
 //   desc page    descriptor table, 16 B each: le64 addr | le32 len | le16 flags | le16 next
 //   avail page   le16 flags | le16 idx | le16 ring[QUEUE_SIZE]
 //   used page    le16 flags | le16 idx | { le32 id, le32 len }[QUEUE_SIZE]
-// and two request pages: `hdrPage` holds the 16-byte request header at 0 and
-// the status byte at 16; `dataPage` is the 4 KiB bounce buffer.
+// and request slots: slot i owns descriptors 3i..3i+2 (a chain: header
+// device-readable, data device-writable for T_IN / readable for T_OUT,
+// status device-writable), 32 bytes of the header page (16-byte request
+// header at 32i, status byte at 32i+16) and one 4 KiB data page.
 //
-// A request is a chain of three descriptors: header (device-readable), data
-// (device-writable for T_IN, readable for T_OUT), status (device-writable).
-//
-// Completion. The driver submits (avail ring + QueueNotify), then waits for
-// the used ring to advance. Our device model completes at notify, so the
-// wait is a poll of the used index that succeeds at once; a device that
-// completed later would be waited for by the same loop (bounded, then
-// IO error). The interrupt (INTID 48+slot) is acknowledged here
-// (InterruptACK) so the line drops; `onInterrupt()` is the GIC hook the
-// kernel calls if the line was seen anyway (it acks and counts).
-// Decision: synchronous requests are the first step the brief allows; the
-// request runs inside the syscall that needed the block.
+// Completion by interrupt. A request is put on the avail ring and the
+// device notified; the device puts the chain on the used ring and raises
+// its interrupt (INTID 48+slot) through the GIC. The kernel's IRQ handler
+// calls onInterrupt(), which acknowledges the device (InterruptACK) and
+// reaps the used ring: each finished request's callback runs there. That is
+// how a READ that misses the block cache waits (submitRead(); the task
+// blocks, kernel/syscall/fs.ts; the callback fills the cache and wakes it).
+// Requests issued inside a journal transaction or a mount (readBlock,
+// writeBlock, flush) are synchronous: the caller cannot sleep half-way
+// through a transaction, so after the notify the driver reaps the used ring
+// itself (our device completes at the notify; a slower one is waited for up
+// to a bound, then -500) and acks the interrupt it raised. Both paths share
+// one reaper, so an asynchronous completion seen during a synchronous
+// request still runs its callback.
 
 import type { Machine } from "../../../emulator/machine.js";
 import type { Pmm } from "../mm/pmm.js";
@@ -31,7 +35,10 @@ import type { VirtioDeviceInfo } from "./virtio-probe.js";
 export const VIRTIO_BLK_DEVICE_ID = 2;
 export const SECTOR_SIZE = 512;
 export const BLK_BLOCK_SIZE = 4096;
-const QUEUE_SIZE = 8;
+const QUEUE_SIZE = 32;
+/** Request slots (3 descriptors each). */
+const SLOTS = Math.floor(QUEUE_SIZE / 3);
+const SLOT_HDR = 32;
 
 const REG = {
   DEVICE_FEATURES: 0x010, DEVICE_FEATURES_SEL: 0x014, DRIVER_FEATURES: 0x020, DRIVER_FEATURES_SEL: 0x024,
@@ -64,7 +71,22 @@ export interface VirtioBlkDriverSnapshot {
   flushes: number;
   errors: number;
   interrupts: number;
+  /** Requests completed through the interrupt path (reaped in onInterrupt) / by the synchronous caller. */
+  irqCompletions: number;
+  syncCompletions: number;
+  asyncReads: number;
+  inFlight: number;
   lastError: string | undefined;
+}
+
+/** One request in flight. */
+interface Req {
+  slot: number;
+  done: boolean;
+  status: number;
+  /** Asynchronous reads: called from the reaper with the block or -500. */
+  onDone?: (r: Uint8Array | number) => void;
+  block: number;
 }
 
 export class VirtioBlkDriver {
@@ -78,10 +100,13 @@ export class VirtioBlkDriver {
   private avail = 0;
   private used = 0;
   private hdrPage = 0;
-  private dataPage = 0;
+  private dataPages: number[] = [];
   private availIdx = 0;
   private lastUsed = 0;
-  private counters = { reads: 0, writes: 0, flushes: 0, errors: 0, interrupts: 0 };
+  private readonly freeSlots: number[] = [];
+  private readonly inflight = new Map<number, Req>();
+  private inIrq = false;
+  private counters = { reads: 0, writes: 0, flushes: 0, errors: 0, interrupts: 0, irqCompletions: 0, syncCompletions: 0, asyncReads: 0 };
   lastError: string | undefined;
 
   private constructor(private readonly machine: Machine, info: VirtioDeviceInfo) {
@@ -134,12 +159,14 @@ export class VirtioBlkDriver {
     this.wr(REG.QUEUE_SEL, 0);
     const max = this.rd(REG.QUEUE_NUM_MAX);
     if (max < QUEUE_SIZE) return this.failed(`queue 0 holds ${max} descriptors, need ${QUEUE_SIZE}`);
-    const pages = [pmm.alloc(), pmm.alloc(), pmm.alloc(), pmm.alloc(), pmm.alloc()];
+    const pages = Array.from({ length: 4 + SLOTS }, () => pmm.alloc());
     if (pages.some((p) => p < 0)) {
       for (const p of pages) if (p >= 0) pmm.free(p);
       return this.failed("out of memory for the virtqueue");
     }
-    [this.desc, this.avail, this.used, this.hdrPage, this.dataPage] = pages;
+    [this.desc, this.avail, this.used, this.hdrPage] = pages;
+    this.dataPages = pages.slice(4);
+    for (let i = SLOTS - 1; i >= 0; i--) this.freeSlots.push(i);
     this.wr(REG.QUEUE_NUM, QUEUE_SIZE);
     this.wr(REG.QUEUE_DESC_LOW, this.desc);
     this.wr(REG.QUEUE_DESC_HIGH, Math.floor(this.desc / 2 ** 32));
@@ -172,35 +199,93 @@ export class VirtioBlkDriver {
     bus.write(at + 14, 2, BigInt(next));
   }
 
-  /** Submit one request chain and wait for it; returns the device status byte or -1 (no completion). */
-  private request(type: number, sector: number, dataLen: number, deviceWrites: boolean): number {
+  /** Put slot `slot`'s request chain on the avail ring and notify the device. */
+  private submit(slot: number, type: number, sector: number, dataLen: number, deviceWrites: boolean): void {
     const bus = this.machine.bus;
-    bus.write(this.hdrPage, 4, BigInt(type));
-    bus.write(this.hdrPage + 4, 4, 0n);
-    bus.write(this.hdrPage + 8, 8, BigInt(sector));
-    bus.write(this.hdrPage + 16, 1, 0xffn); // status: overwritten by the device
+    const hdr = this.hdrPage + SLOT_HDR * slot;
+    const d = 3 * slot;
+    bus.write(hdr, 4, BigInt(type));
+    bus.write(hdr + 4, 4, 0n);
+    bus.write(hdr + 8, 8, BigInt(sector));
+    bus.write(hdr + 16, 1, 0xffn); // status: overwritten by the device
     if (dataLen > 0) {
-      this.putDesc(0, this.hdrPage, 16, DESC_F_NEXT, 1);
-      this.putDesc(1, this.dataPage, dataLen, DESC_F_NEXT | (deviceWrites ? DESC_F_WRITE : 0), 2);
-      this.putDesc(2, this.hdrPage + 16, 1, DESC_F_WRITE, 0);
+      this.putDesc(d, hdr, 16, DESC_F_NEXT, d + 1);
+      this.putDesc(d + 1, this.dataPages[slot], dataLen, DESC_F_NEXT | (deviceWrites ? DESC_F_WRITE : 0), d + 2);
+      this.putDesc(d + 2, hdr + 16, 1, DESC_F_WRITE, 0);
     } else {
-      this.putDesc(0, this.hdrPage, 16, DESC_F_NEXT, 2);
-      this.putDesc(2, this.hdrPage + 16, 1, DESC_F_WRITE, 0);
+      this.putDesc(d, hdr, 16, DESC_F_NEXT, d + 2);
+      this.putDesc(d + 2, hdr + 16, 1, DESC_F_WRITE, 0);
     }
-    bus.write(this.avail + 4 + 2 * (this.availIdx % QUEUE_SIZE), 2, 0n); // chain head: descriptor 0
+    bus.write(this.avail + 4 + 2 * (this.availIdx % QUEUE_SIZE), 2, BigInt(d)); // chain head
     this.availIdx = (this.availIdx + 1) & 0xffff;
     bus.write(this.avail + 2, 2, BigInt(this.availIdx)); // publish (the store order is the barrier here)
     this.wr(REG.QUEUE_NOTIFY, 0);
-    // Wait for the used ring (completes at notify in our device model).
-    for (let spins = 0; spins < 1000; spins++) {
-      const usedIdx = Number(bus.read(this.used + 2, 2));
-      if (usedIdx !== this.lastUsed) {
-        this.lastUsed = usedIdx;
-        this.ackInterrupt();
-        return Number(bus.read(this.hdrPage + 16, 1));
+  }
+
+  /** Take every finished chain off the used ring: record its status, free its slot, run its callback. Returns how many. */
+  private reap(): number {
+    const bus = this.machine.bus;
+    let n = 0;
+    for (let usedIdx = Number(bus.read(this.used + 2, 2)); this.lastUsed !== usedIdx; n++) {
+      const head = Number(bus.read(this.used + 4 + 8 * (this.lastUsed % QUEUE_SIZE), 4));
+      this.lastUsed = (this.lastUsed + 1) & 0xffff;
+      const req = this.inflight.get(head);
+      if (!req) continue; // not ours (a device bug): ignore
+      this.inflight.delete(head);
+      req.done = true;
+      req.status = Number(bus.read(this.hdrPage + SLOT_HDR * req.slot + 16, 1));
+      if (this.inIrq) this.counters.irqCompletions++;
+      else this.counters.syncCompletions++;
+      if (req.onDone) {
+        let r: Uint8Array | number;
+        if (req.status === 0) {
+          this.counters.reads++;
+          r = bus.readBytes(this.dataPages[req.slot], BLK_BLOCK_SIZE);
+        } else r = this.ioError(`read of block ${req.block}`, req.status);
+        this.freeSlots.push(req.slot);
+        req.onDone(r);
       }
+      usedIdx = Number(bus.read(this.used + 2, 2));
     }
-    return -1;
+    return n;
+  }
+
+  /**
+   * Run one request synchronously in slot-free order; `fill` prepares the
+   * slot's data page. Returns the device status and the slot (its data page
+   * is valid until the next request), or status -1 (no completion / no slot).
+   */
+  private request(type: number, sector: number, dataLen: number, deviceWrites: boolean, fill?: (page: number) => void): { status: number; slot: number } {
+    if (this.freeSlots.length === 0) this.reap();
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) return { status: -1, slot: -1 };
+    fill?.(this.dataPages[slot]);
+    const req: Req = { slot, done: false, status: -1, block: -1 };
+    this.inflight.set(3 * slot, req);
+    this.submit(slot, type, sector, dataLen, deviceWrites);
+    for (let spins = 0; spins < 1000 && !req.done; spins++) this.reap();
+    this.ackInterrupt();
+    this.freeSlots.push(slot);
+    if (!req.done) {
+      this.inflight.delete(3 * slot);
+      return { status: -1, slot };
+    }
+    return { status: req.status, slot };
+  }
+
+  /**
+   * Start reading block `n` without waiting: `onDone` runs from the
+   * interrupt handler (onInterrupt) with the block or -500. Returns false
+   * when no request slot is free or `n` is out of range (nothing started).
+   */
+  submitRead(n: number, onDone: (r: Uint8Array | number) => void): boolean {
+    if (!Number.isSafeInteger(n) || n < 0 || n >= this.blockCount) return false;
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) return false;
+    this.inflight.set(3 * slot, { slot, done: false, status: -1, onDone, block: n });
+    this.counters.asyncReads++;
+    this.submit(slot, T_IN, n * (BLK_BLOCK_SIZE / SECTOR_SIZE), BLK_BLOCK_SIZE, true);
+    return true;
   }
 
   private ackInterrupt(): void {
@@ -208,10 +293,16 @@ export class VirtioBlkDriver {
     if (st) this.wr(REG.INTERRUPT_ACK, st);
   }
 
-  /** The kernel's IRQ hook for INTID 48+slot: acknowledge at the device. */
+  /** The kernel's IRQ hook for INTID 48+slot: acknowledge at the device, then reap the used ring (completion callbacks run here). */
   onInterrupt(): void {
     this.counters.interrupts++;
     this.ackInterrupt();
+    this.inIrq = true;
+    try {
+      this.reap();
+    } finally {
+      this.inIrq = false;
+    }
   }
 
   private ioError(what: string, status: number): number {
@@ -223,10 +314,10 @@ export class VirtioBlkDriver {
   /** Read 4 KiB block `n` into a new array. Returns it, or -500 (I/O error, out of range). */
   readBlock(n: number): Uint8Array | number {
     if (!Number.isSafeInteger(n) || n < 0 || n >= this.blockCount) return this.ioError(`read of block ${n} out of range`, -1);
-    const s = this.request(T_IN, n * (BLK_BLOCK_SIZE / SECTOR_SIZE), BLK_BLOCK_SIZE, true);
-    if (s !== 0) return this.ioError(`read of block ${n}`, s);
+    const { status, slot } = this.request(T_IN, n * (BLK_BLOCK_SIZE / SECTOR_SIZE), BLK_BLOCK_SIZE, true);
+    if (status !== 0) return this.ioError(`read of block ${n}`, status);
     this.counters.reads++;
-    return this.machine.bus.readBytes(this.dataPage, BLK_BLOCK_SIZE);
+    return this.machine.bus.readBytes(this.dataPages[slot], BLK_BLOCK_SIZE);
   }
 
   /** Write 4 KiB `data` to block `n`. Returns 0 or -500 (I/O error, read-only, out of range), -2 (bad size). */
@@ -234,9 +325,8 @@ export class VirtioBlkDriver {
     if (data.length !== BLK_BLOCK_SIZE) return -2;
     if (!Number.isSafeInteger(n) || n < 0 || n >= this.blockCount) return this.ioError(`write of block ${n} out of range`, -1);
     if (this.readOnly) return this.ioError(`write of block ${n} on a read-only disk`, -1);
-    this.machine.bus.writeBytes(this.dataPage, data);
-    const s = this.request(T_OUT, n * (BLK_BLOCK_SIZE / SECTOR_SIZE), BLK_BLOCK_SIZE, false);
-    if (s !== 0) return this.ioError(`write of block ${n}`, s);
+    const { status } = this.request(T_OUT, n * (BLK_BLOCK_SIZE / SECTOR_SIZE), BLK_BLOCK_SIZE, false, (page) => this.machine.bus.writeBytes(page, data));
+    if (status !== 0) return this.ioError(`write of block ${n}`, status);
     this.counters.writes++;
     return 0;
   }
@@ -244,8 +334,8 @@ export class VirtioBlkDriver {
   /** T_FLUSH: make completed writes durable. Returns 0 (also when the device has no cache to flush) or -500. */
   flush(): number {
     if (!this.flushSupported) return 0;
-    const s = this.request(T_FLUSH, 0, 0, false);
-    if (s !== 0) return this.ioError("flush", s);
+    const { status } = this.request(T_FLUSH, 0, 0, false);
+    if (status !== 0) return this.ioError("flush", status);
     this.counters.flushes++;
     return 0;
   }
@@ -253,7 +343,7 @@ export class VirtioBlkDriver {
   snapshot(): VirtioBlkDriverSnapshot {
     return {
       slot: this.slot, intid: this.intid, capacitySectors: this.capacitySectors, readOnly: this.readOnly,
-      flushSupported: this.flushSupported, ...this.counters, lastError: this.lastError,
+      flushSupported: this.flushSupported, ...this.counters, inFlight: this.inflight.size, lastError: this.lastError,
     };
   }
 }

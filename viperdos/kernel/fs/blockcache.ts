@@ -16,6 +16,18 @@ export interface BlockDriver {
   readBlock(n: number): Uint8Array | number;
   writeBlock(n: number, data: Uint8Array): number;
   flush(): number;
+  /** Start a read that completes later (from the device's interrupt); false when it cannot start. Optional. */
+  submitRead?(n: number, onDone: (r: Uint8Array | number) => void): boolean;
+}
+
+/**
+ * Thrown (not an FsError: it passes through the Volume and VFS layers) by a
+ * read that missed the cache while `asyncMisses` is set: the block is being
+ * read by interrupt-driven I/O; the syscall blocks until whenLoaded() fires
+ * and re-executes. Nothing was changed before it was thrown.
+ */
+export class WouldBlock {
+  constructor(readonly block: number) {}
 }
 
 interface Entry {
@@ -31,6 +43,9 @@ export interface BlockCacheSnapshot {
   pinned: number;
   hits: number;
   misses: number;
+  /** Blocks that arrived by interrupt-driven reads; blocks loading now. */
+  asyncLoads: number;
+  loading: number[];
   evictions: number;
   writebacks: number;
   /** Cached block numbers, least recently used first. */
@@ -44,13 +59,21 @@ export class BlockCache implements BlockDevice {
   readonly blockCount: number;
   /** Insertion order of a Map is the LRU order: a hit re-inserts at the end. */
   private readonly blocks = new Map<number, Entry>();
-  private stats = { hits: 0, misses: 0, evictions: 0, writebacks: 0 };
+  private stats = { hits: 0, misses: 0, evictions: 0, writebacks: 0, asyncLoads: 0 };
   /**
    * While true, dirty blocks are never written back by eviction (they may
    * exceed the capacity): the journal writer (journal-writer.ts) decides
    * when and where they reach the disk.
    */
   holdDirty = false;
+  /**
+   * While true, a miss starts an asynchronous read (driver.submitRead) and
+   * throws WouldBlock instead of waiting; set by the READ syscalls only
+   * (never inside a transaction).
+   */
+  asyncMisses = false;
+  /** Blocks being read asynchronously -> callbacks to run when they arrive. */
+  private readonly loading = new Map<number, (() => void)[]>();
 
   /** A cache of at most `capacity` blocks (pinned blocks may exceed it) over `driver`. */
   constructor(readonly driver: BlockDriver, readonly capacity = 256) {
@@ -71,6 +94,7 @@ export class BlockCache implements BlockDevice {
       return e;
     }
     this.stats.misses++;
+    if (this.asyncMisses && this.startLoad(n)) throw new WouldBlock(n);
     const data = this.driver.readBlock(n);
     if (typeof data === "number") throw new FsError(`I/O error reading block ${n} (${data})`);
     const fresh = { data, dirty: false, pins: 0 };
@@ -119,6 +143,43 @@ export class BlockCache implements BlockDevice {
     }
     this.blocks.set(n, { data: data.slice(), dirty: true, pins: 0 });
     this.evict();
+  }
+
+  /** True when block `n` is in the cache (no I/O, no LRU change). */
+  has(n: number): boolean {
+    return this.blocks.has(n);
+  }
+
+  /**
+   * Start reading block `n` asynchronously unless cached or already loading.
+   * Returns true if a load is in flight afterwards (false: cached, or the
+   * driver cannot start one: the caller reads synchronously).
+   */
+  startLoad(n: number): boolean {
+    if (this.loading.has(n)) return true;
+    if (this.blocks.has(n) || !this.driver.submitRead) return false;
+    this.loading.set(n, []);
+    const started = this.driver.submitRead(n, (r) => {
+      const waiters = this.loading.get(n) ?? [];
+      this.loading.delete(n);
+      // An error is not cached: the re-executed syscall reads again and reports it.
+      if (typeof r !== "number" && !this.blocks.has(n)) {
+        this.blocks.set(n, { data: r, dirty: false, pins: 0 });
+        this.stats.asyncLoads++;
+        this.evict();
+      }
+      for (const w of waiters) w();
+    });
+    if (!started) this.loading.delete(n);
+    return started;
+  }
+
+  /** Run `cb` when block `n`'s asynchronous load completes; false (cb not kept) when none is in flight. */
+  whenLoaded(n: number, cb: () => void): boolean {
+    const w = this.loading.get(n);
+    if (!w) return false;
+    w.push(cb);
+    return true;
   }
 
   /** Keep block `n` in the cache until unpin(n). Throws FsError (out of range, I/O error). */
@@ -192,7 +253,8 @@ export class BlockCache implements BlockDevice {
       if (e.dirty) dirtyBlocks.push(n);
     }
     return {
-      capacity: this.capacity, cached: this.blocks.size, dirty: dirtyBlocks.length, pinned: pinnedBlocks.length, ...this.stats, lru: [...this.blocks.keys()],
+      capacity: this.capacity, cached: this.blocks.size, dirty: dirtyBlocks.length, pinned: pinnedBlocks.length, ...this.stats,
+      loading: [...this.loading.keys()], lru: [...this.blocks.keys()],
       pinnedBlocks: pinnedBlocks.sort((a, b) => a - b), dirtyBlocks: dirtyBlocks.sort((a, b) => a - b),
     };
   }

@@ -28,12 +28,12 @@
 // the Process, so proc/process.ts needs no file-system fields; the kernel
 // calls inheritOnSpawn/inheritOnFork/closeAll at spawn, fork and exit.
 
-import { BLOCK_SIZE, FsError, MODE, type Inode } from "../../fs/format.js";
-import { checkName, Volume } from "../../fs/volume.js";
+import { BLOCK_SIZE, FsError, MODE, ROOT_INODE, type Inode } from "../../fs/format.js";
+import { checkName, MAX_LINK_TARGET, Volume } from "../../fs/volume.js";
 import { KernelObject, type IdSource } from "../cap/objects.js";
 import { E } from "../errors.js";
 import type { Process } from "../proc/process.js";
-import type { BlockCache } from "./blockcache.js";
+import { WouldBlock, type BlockCache } from "./blockcache.js";
 import { InodeCache } from "./inode-cache.js";
 import { JournalWriter, replayBeforeMount } from "./journal-writer.js";
 
@@ -44,6 +44,8 @@ export const MAX_FDS = 64;
 /** Open flags (Linux values, as C programs expect). */
 export const O = { RDONLY: 0, WRONLY: 1, RDWR: 2, ACCMODE: 3, CREAT: 0x40, EXCL: 0x80, TRUNC: 0x200, APPEND: 0x400 } as const;
 export const SEEK = { SET: 0, CUR: 1, END: 2 } as const;
+/** Symbolic links followed in one path walk before -512 (ELOOP). */
+export const MAX_LINK_HOPS = 8;
 /** Assigns that cannot be removed or re-pointed. */
 const FIXED_ASSIGNS = new Set(["SYS", "D0", "D1"]);
 
@@ -118,7 +120,7 @@ export function fsErrorCode(e: unknown): number {
   if (/not a directory/.test(m)) return E.NOT_DIR;
   if (/no free|too large/.test(m)) return /too large/.test(m) ? E.FILE_TOO_LARGE : E.NO_SPACE;
   if (/must be 1\.\.\d+ bytes/.test(m)) return E.NAME_TOO_LONG;
-  if (/not a valid file name|into itself|root directory/.test(m)) return E.INVALID_ARG;
+  if (/not a valid file name|into itself|root directory|symlink target must be/.test(m)) return E.INVALID_ARG;
   if (/I\/O error/.test(m)) return E.IO;
   return E.BAD_FS;
 }
@@ -256,14 +258,73 @@ export class Vfs {
     return { mount: s.cwd.mount, path: normalise(s.cwd.path, path) };
   }
 
-  /** Inode at `loc`, or -4 (missing) / -502 (a non-directory on the way) / -508. */
+  /** Inode at `loc` (symbolic links followed), or -4 (missing) / -502 (a non-directory on the way) / -512 (loop) / -508. */
   lookup(loc: Location): number {
+    const r = this.walk(loc, true);
+    return typeof r === "number" ? r : r.ino;
+  }
+
+  /**
+   * Walk `loc` component by component from its volume's root, following
+   * symbolic links in the middle of the path always and in the last
+   * component when `followLast`. Returns the link-free location reached and
+   * its inode (-4 when only the last component is missing: the location is
+   * then where it would be created), or an error: -4 a missing directory on
+   * the way, -502 a non-directory on the way, -512 more than MAX_LINK_HOPS
+   * links, -514 a link to an unknown assign, -508 a malformed link.
+   *
+   * A link's target is an assign path ("C:tools/x": that assign), absolute
+   * ("/x": the root of the link's own volume) or relative (to the directory
+   * holding the link); the rest of the path is appended and "." / ".." are
+   * resolved on the result (lexically, as everywhere in this VFS).
+   */
+  walk(loc: Location, followLast: boolean): { loc: Location; ino: number } | number {
     try {
-      return loc.mount.vol.lookup(loc.path);
+      let mount = loc.mount;
+      let parts = loc.path.split("/").filter((p) => p !== "");
+      let hops = 0;
+      for (;;) {
+        const vol = mount.vol;
+        let ino = ROOT_INODE;
+        const done: string[] = [];
+        let restarted = false;
+        for (let i = 0; i < parts.length && !restarted; i++) {
+          if (!isDirInode(vol.readInode(ino))) return E.NOT_DIR;
+          const name = parts[i];
+          const last = i === parts.length - 1;
+          const child = vol.lookupIn(ino, name);
+          if (child === 0) return last ? { loc: { mount, path: "/" + [...done, name].join("/") }, ino: E.NOT_FOUND } : E.NOT_FOUND;
+          const inode = vol.readInode(child);
+          if ((inode.mode & MODE.TYPE_MASK) === MODE.LINK && (!last || followLast)) {
+            if (++hops > MAX_LINK_HOPS) return E.LOOP;
+            const target = vol.readLink(child);
+            const rest = parts.slice(i + 1).join("/");
+            const colon = target.indexOf(":");
+            let base: Location;
+            if (colon >= 0 && !target.slice(0, colon).includes("/")) {
+              const a = this.resolve(undefined, target);
+              if (typeof a === "number") return a;
+              base = a;
+            } else base = { mount, path: normalise("/" + done.join("/"), target) };
+            mount = base.mount;
+            parts = normalise(base.path, rest).split("/").filter((p) => p !== "");
+            restarted = true;
+            continue;
+          }
+          done.push(name);
+          ino = child;
+        }
+        if (!restarted) return { loc: { mount, path: "/" + done.join("/") }, ino };
+      }
     } catch (e) {
       const c = fsErrorCode(e);
       return c === E.INVALID_ARG ? E.NOT_FOUND : c;
     }
+  }
+
+  /** `loc` with every link on the way resolved (the last one too when `followLast`), or an error from walk(). */
+  private canonical(loc: Location, followLast: boolean): { loc: Location; ino: number } | number {
+    return this.walk(loc, followLast);
   }
 
   /** Displayable name of a location: `SYS:`, `D1:c/hello.prg`. */
@@ -314,9 +375,12 @@ export class Vfs {
    * O_CREAT), -5 exists (O_CREAT|O_EXCL), -503 directory opened for writing,
    * -502 parent not a directory, -2 bad flags.
    */
-  open(loc: Location, flags: number): OpenFile | number {
+  open(where: Location, flags: number): OpenFile | number {
     if ((flags & O.ACCMODE) === 3) return E.INVALID_ARG;
-    let ino = this.lookup(loc);
+    const w = this.canonical(where, true);
+    if (typeof w === "number") return w;
+    const loc = w.loc;
+    let ino = w.ino;
     if (ino === E.NOT_FOUND && flags & O.CREAT) {
       const bad = this.checkParent(loc);
       if (bad < 0) return bad;
@@ -354,7 +418,11 @@ export class Vfs {
     return f.inode.size;
   }
 
-  /** Read up to `len` bytes at the file position, advancing it. Returns the bytes or -503/-6/-500. */
+  /**
+   * Read up to `len` bytes at the file position, advancing it. Returns the
+   * bytes or -503/-6/-500. With the mount's cache in asyncMisses mode, a
+   * miss throws WouldBlock (position unchanged) after starting the reads.
+   */
   read(f: OpenFile, len: number): Uint8Array | number {
     if (f.isDir) return E.IS_DIR;
     if (!f.readable) return E.PERMISSION;
@@ -363,6 +431,16 @@ export class Vfs {
       const inode = f.inode;
       const end = Math.min(inode.size, f.pos + len);
       if (end <= f.pos) return new Uint8Array(0);
+      const cache = f.loc.mount.cache;
+      if (cache.asyncMisses) {
+        // Interrupt-driven: start every missing data block of the range at once, then wait for the first.
+        let first = -1;
+        for (let idx = Math.floor(f.pos / BLOCK_SIZE); idx * BLOCK_SIZE < end; idx++) {
+          const b = vol.blockOf(inode, idx);
+          if (b && !cache.has(b) && cache.startLoad(b) && first < 0) first = b;
+        }
+        if (first >= 0) throw new WouldBlock(first);
+      }
       const out = new Uint8Array(end - f.pos);
       for (let at = f.pos; at < end; ) {
         const idx = Math.floor(at / BLOCK_SIZE);
@@ -426,22 +504,54 @@ export class Vfs {
   // --- names --------------------------------------------------------------------------------
 
   /** Inode metadata at `loc`, or an error from lookup. */
-  stat(loc: Location): Inode | number {
-    const ino = this.lookup(loc);
-    return ino < 0 ? ino : loc.mount.vol.readInode(ino);
+  stat(where: Location): Inode | number {
+    const w = this.canonical(where, true);
+    if (typeof w === "number") return w;
+    return w.ino < 0 ? w.ino : w.loc.mount.vol.readInode(w.ino);
+  }
+
+  /** SYMLINK: a link at `where` (its last component not followed) to `target`. -5 exists, -4/-502 parent, -2 bad target, -505 name. */
+  symlink(where: Location, target: string): number {
+    const w = this.canonical(where, false);
+    if (typeof w === "number") return w;
+    if (w.ino >= 0) return E.EXISTS;
+    const loc = w.loc;
+    const bad = this.checkParent(loc);
+    if (bad < 0) return bad;
+    if (target.length === 0 || target.includes("\0") || new TextEncoder().encode(target).length > MAX_LINK_TARGET) return E.INVALID_ARG;
+    return this.change(loc.mount, () => void loc.mount.vol.symlink(loc.path, target));
+  }
+
+  /** READLINK: the target text of the link at `where` (not followed). -4 missing, -2 not a link. */
+  readlink(where: Location): string | number {
+    const w = this.canonical(where, false);
+    if (typeof w === "number") return w;
+    if (w.ino < 0) return w.ino;
+    try {
+      const vol = w.loc.mount.vol;
+      if ((vol.readInode(w.ino).mode & MODE.TYPE_MASK) !== MODE.LINK) return E.INVALID_ARG;
+      return vol.readLink(w.ino);
+    } catch (e) {
+      return fsErrorCode(e);
+    }
   }
 
   /** MKDIR: -5 exists, -4/-502 parent, -505 name. */
-  mkdir(loc: Location): number {
-    if (this.lookup(loc) >= 0) return E.EXISTS;
+  mkdir(where: Location): number {
+    const w = this.canonical(where, false);
+    if (typeof w === "number") return w;
+    if (w.ino >= 0) return E.EXISTS;
+    const loc = w.loc;
     const bad = this.checkParent(loc);
     if (bad < 0) return bad;
     return this.change(loc.mount, () => void loc.mount.vol.mkdir(loc.path));
   }
 
   /** UNLINK (files) and RMDIR (empty directories): -4, -503/-502 wrong kind, -507 not empty, -8 a current directory. */
-  remove(loc: Location, wantDir: boolean): number {
-    const ino = this.lookup(loc);
+  remove(where: Location, wantDir: boolean): number {
+    const w = this.canonical(where, false);
+    if (typeof w === "number") return w;
+    const { loc, ino } = w;
     if (ino < 0) return ino;
     if (loc.path === "/") return E.BUSY;
     const dir = isDirInode(loc.mount.vol.readInode(ino));
@@ -460,11 +570,16 @@ export class Vfs {
   }
 
   /** RENAME: -511 across volumes, -4 source, -5 target exists, -2 into itself. */
-  rename(from: Location, to: Location): number {
+  rename(fromWhere: Location, toWhere: Location): number {
+    const f = this.canonical(fromWhere, false);
+    if (typeof f === "number") return f;
+    const t = this.canonical(toWhere, false);
+    if (typeof t === "number") return t;
+    const from = f.loc;
+    const to = t.loc;
     if (from.mount !== to.mount) return E.CROSS_DEVICE;
-    const ino = this.lookup(from);
-    if (ino < 0) return ino;
-    if (this.lookup(to) >= 0) return E.EXISTS;
+    if (f.ino < 0) return f.ino;
+    if (t.ino >= 0) return E.EXISTS;
     const bad = this.checkParent(to);
     if (bad < 0) return bad;
     return this.change(from.mount, () => from.mount.vol.rename(from.path, to.path));
@@ -482,10 +597,11 @@ export class Vfs {
   chdir(p: Process, loc: Location): number {
     const s = this.state(p);
     if (!s) return E.NOT_FOUND;
-    const ino = this.lookup(loc);
-    if (ino < 0) return ino;
-    if (!isDirInode(loc.mount.vol.readInode(ino))) return E.NOT_DIR;
-    s.cwd = { ...loc };
+    const w = this.canonical(loc, true);
+    if (typeof w === "number") return w;
+    if (w.ino < 0) return w.ino;
+    if (!isDirInode(w.loc.mount.vol.readInode(w.ino))) return E.NOT_DIR;
+    s.cwd = { ...w.loc };
     return 0;
   }
 

@@ -1,8 +1,8 @@
 // File-system syscalls over kernel/fs/vfs.ts: descriptors (0x40-0x49, files
 // are fds >= 3; 0-2 are the console in dispatch.ts, which hands READ/WRITE
 // on fds >= 3 to fileRead/fileWrite here), directories and the current
-// directory (0x60-0x68; SYMLINK/READLINK are not supported: ViperFS has no
-// links of that kind yet), handle-based access (0x80-0x87) and assigns
+// directory (0x60-0x68; SYMLINK/READLINK: symbolic links, fs/vfs.ts walk()),
+// handle-based access (0x80-0x87) and assigns
 // (0xC0-0xC4). User memory goes through mm/uaccess: bad pointers give -2/-6.
 //
 // Structures written to user memory (little-endian; ours, frozen once used):
@@ -24,7 +24,8 @@ import { Rights } from "../cap/rights.js";
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../proc/process.js";
 import { OpenFile, O, type Location } from "../fs/vfs.js";
-import { err, i32, i64, n, ok, u32, type HandlerTable, type Outcome } from "./abi.js";
+import { WouldBlock } from "../fs/blockcache.js";
+import { BLOCK, err, i32, i64, n, ok, u32, type HandlerTable, type Outcome } from "./abi.js";
 
 const PATH_MAX = 1024;
 /** Largest single read or write. */
@@ -79,7 +80,8 @@ function ioRead(f: OpenFile, t: Task, buf: bigint, lenArg: bigint, k: Kernel): O
   const len = Math.min(n(lenArg), MAX_IO);
   if (len < 0) return err(E.INVALID_ARG);
   const saved = f.pos;
-  const bytes = k.vfs.read(f, len);
+  const bytes = readOrBlock(k, t, f, len);
+  if (bytes === BLOCK) return BLOCK;
   if (typeof bytes === "number") return err(bytes);
   if (bytes.length === 0) return ok(0);
   const r = copyOut(t.process.as, n(buf), bytes);
@@ -88,6 +90,30 @@ function ioRead(f: OpenFile, t: Task, buf: bigint, lenArg: bigint, k: Kernel): O
     return err(r);
   }
   return ok(bytes.length);
+}
+
+/**
+ * vfs.read with interrupt-driven misses: a block not in the cache is read
+ * asynchronously and the task blocks (wait kind "irq" on the disk's INTID)
+ * until the device's used-ring interrupt delivers it (drivers/virtio-blk.ts
+ * onInterrupt -> BlockCache load callback -> wake); the READ then
+ * re-executes from the start (nothing was changed). Without a driver that
+ * can read asynchronously the read completes synchronously.
+ */
+function readOrBlock(k: Kernel, t: Task, f: OpenFile, len: number): Uint8Array | number | typeof BLOCK {
+  const cache = f.loc.mount.cache;
+  const intid = (cache.driver as { intid?: number }).intid;
+  cache.asyncMisses = intid !== undefined;
+  try {
+    return k.vfs.read(f, len);
+  } catch (e) {
+    if (!(e instanceof WouldBlock)) throw e;
+    cache.asyncMisses = false;
+    if (!cache.whenLoaded(e.block, () => k.wakeTask(t, 0))) return k.vfs.read(f, len); // already arrived
+    return k.blockOn(t, { kind: "irq", intid: intid! });
+  } finally {
+    cache.asyncMisses = false;
+  }
 }
 
 function ioWrite(f: OpenFile, t: Task, buf: bigint, lenArg: bigint, k: Kernel): Outcome {
@@ -231,6 +257,24 @@ export const FS_HANDLERS: HandlerTable = [
     if (typeof to === "number") return err(to);
     const r = k.vfs.rename(from, to);
     return r < 0 ? err(r) : ok();
+  }],
+  [SYS.SYMLINK, (k, t, a) => {
+    const target = copyInString(t.process.as, n(a[0]), PATH_MAX);
+    if (typeof target === "number") return err(target);
+    const loc = pathArg(k, t, a[1]);
+    if (typeof loc === "number") return err(loc);
+    const r = k.vfs.symlink(loc, target);
+    return r < 0 ? err(r) : ok();
+  }],
+  [SYS.READLINK, (k, t, a) => {
+    const loc = pathArg(k, t, a[0]);
+    if (typeof loc === "number") return err(loc);
+    const target = k.vfs.readlink(loc);
+    if (typeof target === "number") return err(target);
+    const bytes = utf8.encode(target).subarray(0, Math.max(0, Math.min(n(a[2]), PATH_MAX)));
+    if (bytes.length === 0) return ok(0);
+    const r = copyOut(t.process.as, n(a[1]), bytes);
+    return r < 0 ? err(r) : ok(bytes.length); // not NUL-terminated (VIPERDOS.md table)
   }],
   [SYS.GETCWD, (k, t, a) => {
     const cwd = k.vfs.getcwd(t.process);
