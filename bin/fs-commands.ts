@@ -8,7 +8,7 @@ import { FsError } from "../viperdos/fs/format.js";
 import { fsck, formatFsckReport } from "../viperdos/fs/fsck.js";
 import { MemoryImage } from "../viperdos/fs/image.js";
 import { buildImage, parseSize, readHostTree } from "../viperdos/fs/mkfs.js";
-import { fsCat, fsLs, fsMkdir, fsPut, fsRm } from "../viperdos/fs/tool.js";
+import { fsCat, fsLn, fsLs, fsMkdir, fsPut, fsReadlink, fsRm } from "../viperdos/fs/tool.js";
 
 export interface FsCommand {
   name: string;
@@ -70,8 +70,8 @@ export const mkfsCommand: FsCommand = {
     const img = image;
     const sz = size;
     return guarded("mkfs", () => {
-      const tree = from !== undefined ? readHostTree(from) : { files: new Map<string, Uint8Array>(), dirs: [] };
-      const bytes = buildImage({ size: sz, label, files: tree.files, dirs: tree.dirs, time: nowSeconds() });
+      const tree = from !== undefined ? readHostTree(from) : { files: new Map<string, Uint8Array>(), dirs: [], links: new Map<string, string>() };
+      const bytes = buildImage({ size: sz, label, files: tree.files, dirs: tree.dirs, links: tree.links, time: nowSeconds() });
       try {
         writeFileSync(img, bytes);
       } catch (e) {
@@ -107,6 +107,8 @@ export const fsCommand: FsCommand = {
     "       viperdos fs put IMAGE PATH HOSTFILE  (creates parent directories; HOSTFILE - is stdin)",
     "       viperdos fs rm IMAGE PATH            (a file or an empty directory)",
     "       viperdos fs mkdir IMAGE PATH",
+    "       viperdos fs ln IMAGE PATH TARGET      (symbolic link PATH -> TARGET, e.g. C:tool.prg or ../x)",
+    "       viperdos fs readlink IMAGE PATH",
   ].join("\n"),
   run(args) {
     const [op, image, path, host] = args;
@@ -144,6 +146,15 @@ export const fsCommand: FsCommand = {
           if (!need(3)) return usage(this, "mkdir takes IMAGE PATH");
           fsMkdir(img, path, nowSeconds());
           img.save(image);
+          return 0;
+        case "ln":
+          if (!need(4)) return usage(this, "ln takes IMAGE PATH TARGET");
+          fsLn(img, path, host, nowSeconds());
+          img.save(image);
+          return 0;
+        case "readlink":
+          if (!need(3)) return usage(this, "readlink takes IMAGE PATH");
+          out(1, fsReadlink(img, path) + "\n");
           return 0;
         default:
           return usage(this, `unknown operation '${op}'`);
