@@ -9,6 +9,8 @@
 //   inspectHandles(k, pid)    one process's capability table with derivation edges
 //   inspectTrace(k, limit)    the last `limit` trace events and the running hash
 //   walkAddress(k, pid, va)   the MMU's own walk of one address (fault reports)
+//   inspectUserDevices(k)     devices claimed by user-space drivers: mappings,
+//                             IRQ lines (masked/pending/waiters), DMA buffers
 //
 // Addresses and 64-bit values are hex strings ("0x..."); times are virtual ns
 // unless a field says otherwise.
@@ -17,6 +19,7 @@ import type { Kernel } from "../kernel.js";
 import type { Process } from "../proc/process.js";
 import { slabSnapshot } from "../mm/slab.js";
 import { snapshot as signalSnapshot } from "../proc/signals.js";
+import { userDevicesSnapshot } from "../drivers/user-device.js";
 
 export interface ProcessSummary {
   pid: number;
@@ -113,4 +116,9 @@ export function walkAddress(k: Kernel, pid: number, va: number) {
   const p = k.process(pid);
   if (!p || p.state !== "live") return undefined;
   return p.as.walkVa(va);
+}
+
+/** Devices driven from user space (MAP_DEVICE, IRQ_*, DMA_*), by owning process. */
+export function inspectUserDevices(k: Kernel) {
+  return userDevicesSnapshot(k);
 }

@@ -27,6 +27,8 @@ function userPage(as: AddressSpace, va: number, access: Access): number {
   if (hit && access !== "exec" && (access === "read" || hit.writable)) return hit.pa;
   for (let attempt = 0; attempt < 2; attempt++) {
     const w = walk(as.pmm.bus, as.ttbr0, USER_TCR, BigInt(va));
+    // A device mapping (MAP_DEVICE) is not memory the kernel copies to or from: a bad pointer.
+    if (w.ok && !as.pmm.bus.isRam(w.pagePa, PAGE)) return MM_E.INVALID_ARG;
     if (w.ok && checkAccess(w, access, 0) === 0) {
       if (checkAccess(w, "read", 0) === 0) as.uaccessTlb.set(vpage, { pa: w.pagePa, writable: checkAccess(w, "write", 0) === 0 });
       return w.pagePa;
