@@ -42,7 +42,8 @@ describe("segments (RFC 9293 3.1)", () => {
     for (let i = 0; i < b.length; i++) {
       const c = b.slice();
       c[i] ^= 0x10;
-      expect(parseSegment(IP_A, IP_B, c)).toBe("bad checksum");
+      // Byte 12 holds the data offset, checked first; everything else fails the checksum.
+      expect(parseSegment(IP_A, IP_B, c)).toBe(i === 12 ? "bad data offset 16" : "bad checksum");
     }
   });
 
