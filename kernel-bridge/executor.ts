@@ -13,6 +13,7 @@ import type { ErrorContent, MimeBundle } from "./protocol.js";
 import { findMagic, MAGICS, MagicError, magicHelp, tokenize } from "./magics.js";
 import { GuestShell, typedLine, type ShellLineResult } from "./shell.js";
 import { notebookImages } from "./images.js";
+import { TsCells } from "./tscell.js";
 
 /** Where a running cell's output goes (tslab's habit: injected, never a socket). */
 export interface OutputSinks {
@@ -82,15 +83,16 @@ export class Session {
    * boot the kernel and run vinit to its first prompt; the boot log and
    * S:startup's output go to the console sink. Without disks (no clang to
    * build them) the kernel still boots, with no shell (shellError says why).
-   * The previous machine, if any, is dropped.
+   * The previous machine, if any, is dropped. `withDisks` replaces the
+   * notebook disks (e.g. %crash's crashed images).
    */
-  boot(config: MachineConfig = this.config): Kernel {
+  boot(config: MachineConfig = this.config, withDisks?: { sys: string | Uint8Array; user: string | Uint8Array }): Kernel {
     this.config = { ...config };
     this.decoder = new TextDecoder();
     this.shell = undefined;
     this.shellError = undefined;
-    let disks: { sys: string; user: string } | undefined;
-    try {
+    let disks: { sys: string | Uint8Array; user: string | Uint8Array } | undefined = withDisks;
+    if (!disks) try {
       const built = notebookImages();
       disks = { sys: built.sys, user: built.user };
       if (built.stale) this.consoleSink?.(`[viperdos-kernel: ${built.stale}]\n`);
@@ -183,20 +185,76 @@ function logicalLines(code: string): string[] {
   return out;
 }
 
+export const TS_CELL_USAGE = [
+  "%%ts",
+  "",
+  "The rest of the cell is TypeScript (types erased, not checked), run with top-level",
+  "await in a context that persists across %%ts cells (top-level declarations carry over).",
+  "In scope: machine, kernel, session, inspect (inspectKernel, inspectPageTables,",
+  "inspectHandles, inspectTrace, walkAddress, inspectPath, inspectJournal, inspectChannels...),",
+  "widgets and each widget function (memoryTables, schedulingTimeline, ipcLatencyPlot, ...),",
+  "display(bundleOrValue), console.log, await advance(ms), await sh(\"Echo hi\") -> { rc, output },",
+  "await sleep(ms), require(\"node:...\"). The last expression is the cell's result.",
+  "Interrupt stops the cell at its next await (a synchronous loop: SIGINT).",
+].join("\n");
+
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Run the session's machine `ms` of virtual time in wall slices; Interrupted on abort. */
+export async function advanceMachine(session: Session, ms: number, signal: AbortSignal): Promise<{ virtualMs: number; wallMs: number }> {
+  if (!Number.isFinite(ms) || ms < 0 || ms > 3_600_000) throw new RangeError(`advance: ${ms} ms is not within 0..3600000`);
+  const k = session.ensureKernel();
+  const until = k.machine.now() + ms * 1e6;
+  const t0 = performance.now();
+  while (k.machine.now() < until) {
+    if (signal.aborted) throw new Interrupted();
+    const deadline = performance.now() + SLICE_MS;
+    k.runUntil(until, () => performance.now() >= deadline);
+    await yieldToEventLoop();
+  }
+  return { virtualMs: ms, wallMs: performance.now() - t0 };
+}
+
 /** The executor over one Session: magics, shell lines and %%ts cells. */
 export class MagicExecutor implements CellExecutor {
-  constructor(readonly session = new Session()) {}
+  readonly ts: TsCells;
+
+  constructor(readonly session = new Session()) {
+    this.ts = new TsCells(session, {
+      advance: (ms, io) => advanceMachine(session, ms, io.signal),
+      sh: async (line, io) => {
+        const r = await runShellLine(session, line, io.sinks, io.signal);
+        if ("status" in r) throw Object.assign(new Error(r.status === "error" ? r.evalue : "failed"), { name: r.status === "error" ? r.ename : "ShellError" });
+        return { rc: r.result.rc, output: r.result.output };
+      },
+    });
+  }
 
   async execute(code: string, sinks: OutputSinks, signal: AbortSignal): Promise<ExecuteOutcome> {
     this.session.cells++;
+    const first = /^\s*%%(\S+)(.*)(?:\n|$)/.exec(code);
+    if (first) {
+      if (first[1] !== "ts") return errorOutcome("UsageError", `unknown cell magic %%${first[1]}; the one cell magic is %%ts`, TS_CELL_USAGE.split("\n"));
+      if (/--help|-h\b/.test(first[2])) {
+        sinks.writeStream("stdout", TS_CELL_USAGE + "\n");
+        return { status: "ok" };
+      }
+      // Blank lines keep the TypeScript line numbers those of the cell.
+      return this.ts.run("\n" + code.slice(first[0].length), sinks, signal);
+    }
     let result: MimeBundle | undefined;
     for (const line of logicalLines(code)) {
       const t = line.trim();
       if (t === "" || t.startsWith("#")) continue;
       if (signal.aborted) return errorOutcome("Interrupted", "the cell was interrupted");
       if (!t.startsWith("%")) {
-        const r = await runShellLine(this.session, t, sinks, signal);
-        if ("status" in r) return r;
+        try {
+          const r = await runShellLine(this.session, t, sinks, signal);
+          if ("status" in r) return r;
+        } catch (e) {
+          const err = e instanceof Error ? e : new Error(String(e));
+          return errorOutcome("KernelBridgeError", `${t}: ${err.message}`, [...(err.stack ?? "").split("\n").slice(1), "the machine may be in an inconsistent state; %boot starts a fresh one"]);
+        }
         continue;
       }
       const words = tokenize(t.slice(1));

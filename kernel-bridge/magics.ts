@@ -19,6 +19,7 @@ import { Interrupted, SLICE_MS, type OutputSinks, type Session } from "./executo
 import type { MimeBundle } from "./protocol.js";
 import { Kernel } from "../viperdos/kernel/kernel.js";
 import { netMagics } from "./net-magics.js";
+import { crashMagic } from "./crash.js";
 import { handlesBundle, ipcLatencyPlot, memoryBundle, memoryChart, pageTablesBundle, parseIpclat, schedulerBundle, schedulingTimeline, textBundle, traceBundle } from "./render.js";
 
 export interface MagicContext {
@@ -504,7 +505,7 @@ const help: Magic = {
   },
 };
 
-export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, channels, fs, journal, trace, run, advance, bench, ...netMagics(MagicError), help];
+export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, channels, fs, journal, crashMagic(MagicError), trace, run, advance, bench, ...netMagics(MagicError), help];
 
 /** The magic called `name` (without %), if any. */
 export function findMagic(name: string): Magic | undefined {
