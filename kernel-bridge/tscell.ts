@@ -152,7 +152,6 @@ export class TsCells {
   private cellNo = 0;
 
   constructor(private readonly session: Session, private readonly host: TsHost) {
-    const self = this;
     const io = (): CellIo => {
       if (!this.io) throw new Error("no %%ts cell is running");
       return this.io;
@@ -170,8 +169,8 @@ export class TsCells {
       ...widgets,
       display,
       console: { log: write("stdout"), info: write("stdout"), debug: write("stdout"), warn: write("stderr"), error: write("stderr"), dir: (x: unknown) => write("stdout")(utilInspect(x, { depth: 4 })) },
-      advance: (ms: number) => self.host.advance(ms, io()),
-      sh: (line: string) => self.host.sh(line, io()),
+      advance: (ms: number) => this.host.advance(ms, io()),
+      sh: (line: string) => this.host.sh(line, io()),
       sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)),
       require: createRequire(import.meta.url),
       exports: {},
