@@ -217,7 +217,7 @@ export class Kernel {
       const name = role === "sys" ? "SYS" : "D1";
       const m = this.vfs.mount(name, new BlockCache(drv));
       if (typeof m === "number") {
-        this.log(`virtio-blk: slot ${info.slot}: ${drv.blockCount} blocks, no ViperFS volume mounted (error ${m})`);
+        this.log(`virtio-blk: slot ${info.slot}: ${drv.blockCount} blocks, no ViperFS volume mounted (error ${m}): ${this.vfs.mountProblems.get(name) ?? "unknown reason"}`);
         continue;
       }
       const assigns = [...this.vfs.assigns].filter(([, l]) => l.mount === m).map(([a]) => `${a}:`).join(" ");
