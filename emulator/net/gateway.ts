@@ -112,6 +112,7 @@ export class Gateway implements NetEndpoint {
   private tx: FrameSink | undefined;
   private readonly hosts = new Map<string, number>();
   private readonly guests = new Map<number, Uint8Array>();
+  /** Datagrams waiting for a guest's ARP reply (insertion order = age; the oldest is evicted when full). */
   private readonly arpWaiting = new Map<number, Uint8Array[]>();
   private readonly reassembler = new Reassembler({ maxBytes: 512 * 1024 });
   private readonly udpNat = new Map<string, UdpNat>();
@@ -236,7 +237,10 @@ export class Gateway implements NetEndpoint {
     }
     let q = this.arpWaiting.get(dst);
     if (!q) {
-      if (this.arpWaiting.size >= 16) return this.drop("arp-queue");
+      if (this.arpWaiting.size >= 16) {
+        this.arpWaiting.delete(this.arpWaiting.keys().next().value as number);
+        this.drop("arp-queue");
+      }
       this.arpWaiting.set(dst, (q = []));
       this.sendFrame(BROADCAST_MAC, ETHERTYPE_ARP, buildArp({ op: 1, sha: this.mac, spa: GATEWAY_IP, tha: ZERO_MAC, tpa: dst }));
     }
@@ -245,7 +249,9 @@ export class Gateway implements NetEndpoint {
 
   private learn(ip: number, mac: Uint8Array): void {
     if ((ip & SUBNET_MASK) >>> 0 !== SUBNET || ip === GATEWAY_IP || ip === GATEWAY_DNS_IP || (mac[0] & 1) !== 0) return;
-    if (!this.guests.has(ip) && this.guests.size >= 64) return;
+    // Most recently heard last: a full table forgets the guest heard from longest ago.
+    this.guests.delete(ip);
+    if (this.guests.size >= 64) this.guests.delete(this.guests.keys().next().value as number);
     this.guests.set(ip, mac.slice(0, 6));
     const q = this.arpWaiting.get(ip);
     if (q) {
@@ -337,6 +343,7 @@ export class Gateway implements NetEndpoint {
       this.counters.udpRefused++;
       return this.icmpError(ICMP.DEST_UNREACHABLE, ICMP.ADMIN_PROHIBITED, quote, GATEWAY_IP);
     }
+    if (d.dport === 0 || d.sport === 0) return this.icmpError(ICMP.DEST_UNREACHABLE, ICMP.PORT_UNREACH, quote, dst);
     const nat = this.udpSocket(src, d.sport);
     nat.sent++;
     nat.awaiting++;

@@ -145,7 +145,7 @@ export class TcpNat {
       return this.engine((tcp) => tcp.input(src, dst, seg, this.now()));
     }
     const host = this.gw.hostAddressFor(dst);
-    if (!this.tcp || host === undefined) {
+    if (!this.tcp || host === undefined || rd16(seg, 2) === 0 || rd16(seg, 0) === 0) {
       this.refused++;
       return this.reset(src, dst, seg);
     }
