@@ -11,6 +11,7 @@ import type { Datagram } from "../viperdos/kernel/net/socket.js";
 import {
   buildIpv4, buildUdp, ETH_HLEN, ethFrame, ETHERTYPE_IPV4, ICMP, IPPROTO_UDP, ipv4, parseIpv4Header, rd16,
 } from "../viperdos/kernel/net/wire.js";
+import { defaultTcpEngine } from "../viperdos/kernel/net/tcp-engine.js";
 import { advance, MAC_A, MAC_B, StackPort, wire } from "./net-stack-helpers.js";
 
 const IP_A = ipv4(10, 0, 2, 15);
@@ -208,5 +209,28 @@ describe("ICMP and UDP", () => {
     expect(results[3]).toMatchObject({ ok: false, reason: "TTL exceeded in transit", from: GATEWAY_IP });
     expect(a.stack.snapshot().arp).toEqual([{ ip: "10.0.2.2", mac: "52:55:0a:00:02:02", expiresInNs: expect.any(Number) }]);
     void gw.close();
+  });
+});
+
+describe("TCP hook", () => {
+  it("drives the engine's timers after direct calls: SYNs are retransmitted into a black hole", () => {
+    const clock = new VirtualClock();
+    const a = new StackPort("a", clock, { mac: MAC_A, ip: IP_A, tcp: (env) => defaultTcpEngine(env) });
+    const b = new StackPort("b", clock, { mac: MAC_B, ip: IP_B });
+    const link = wire(a, b);
+    let r: PingResult | undefined;
+    a.stack.ping(IP_B, {}, (x) => (r = x)); // learn b's MAC first
+    advance(clock, 10e6);
+    expect(r?.ok).toBe(true);
+    link.set({ lossRate: 1 }, "aToB");
+    const conn = a.stack.tcp!.connect(IP_A, IP_B, 80, clock.now());
+    if (typeof conn === "number") throw new Error(`connect ${conn}`);
+    const syns = (): number => ipFrames(a.sent).filter((f) => f[ETH_HLEN + 9] === 6).length;
+    expect(syns()).toBe(1);
+    advance(clock, 1.5e9);
+    expect(syns()).toBe(2); // initial RTO 1 s
+    advance(clock, 2e9);
+    expect(syns()).toBe(3); // backed off to 2 s
+    expect(conn.state).toBe("SYN-SENT");
   });
 });

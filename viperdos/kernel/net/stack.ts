@@ -140,6 +140,7 @@ export class NetStack {
   private pingId: number;
   private pingSeq = 0;
   private inEntry = 0;
+  private rearmPending = false;
 
   constructor(readonly opts: NetStackOptions) {
     this.mac = opts.mac.slice(0, 6);
@@ -166,6 +167,7 @@ export class NetStack {
       output: (src, dst, seg) => {
         this.counters.tcpOut++;
         this.ipOutput(IPPROTO_TCP, src, dst, seg);
+        this.rearmSoon();
       },
       random32: opts.random32,
     });
@@ -197,6 +199,20 @@ export class NetStack {
     let t = this.alarms[0]?.at ?? Infinity;
     t = Math.min(t, this.arp.nextDeadline() ?? Infinity, this.reassembler.nextDeadline() ?? Infinity, this.tcp?.nextTimerNs() ?? Infinity);
     return t === Infinity ? undefined : t;
+  }
+
+  /**
+   * The socket layer calls the TCP engine directly (connect, send, close),
+   * not through an entry point: after such a call sends, re-arm from a clock
+   * event at the same virtual time, once the engine has set its timers.
+   */
+  private rearmSoon(): void {
+    if (this.inEntry > 0 || this.rearmPending) return;
+    this.rearmPending = true;
+    this.opts.clock.schedule(this.now(), () => {
+      this.rearmPending = false;
+      this.rearm();
+    });
   }
 
   private rearm(): void {
