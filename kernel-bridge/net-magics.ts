@@ -132,7 +132,17 @@ function takeOpt(args: string[], opt: string): { value: string | undefined; rest
 /** Stream each machine's console into the cell while `f` runs. */
 async function withLabConsole<T>(ctx: MagicContext, lab: ViperLab, f: () => Promise<T>): Promise<T> {
   const prev = lab.spec.onConsole;
-  lab.spec.onConsole = (name, text) => ctx.sinks.writeStream("stdout", text.replace(/(^|\n)(?=.)/g, `$1[${name}] `));
+  // Console bytes come one at a time: prefix each line (not each write) with its machine's name.
+  const midLine = new Map<string, boolean>();
+  lab.spec.onConsole = (name, text) => {
+    let out = "";
+    for (const ch of text) {
+      if (!midLine.get(name)) out += `[${name}] `;
+      out += ch;
+      midLine.set(name, ch !== "\n");
+    }
+    ctx.sinks.writeStream("stdout", out);
+  };
   try {
     return await f();
   } finally {
