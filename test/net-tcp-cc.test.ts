@@ -38,9 +38,9 @@ describe("NewReno windows (RFC 5681)", () => {
   it("byte counting: a delayed ACK covering two segments grows slow start by two", () => {
     const cc = new NewReno();
     const w = { cwnd: 4 * MSS, ssthresh: 100 * MSS, mss: MSS };
-    cc.onAck(w, 2 * MSS, 0, 0);
+    cc.onAck(w, 2 * MSS);
     expect(w.cwnd).toBe(6 * MSS);
-    cc.onAck(w, 10 * MSS, 0, 0); // a stretch ACK still adds at most 2*SMSS (RFC 3465 L)
+    cc.onAck(w, 10 * MSS); // a stretch ACK still adds at most 2*SMSS (RFC 3465 L)
     expect(w.cwnd).toBe(8 * MSS);
   });
 });
