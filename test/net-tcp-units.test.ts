@@ -171,3 +171,16 @@ describe("trace ring and error codes", () => {
     for (const [name, code] of Object.entries(TCP_ERR)) expect(E[name as keyof typeof E]).toBe(code);
   });
 });
+
+describe("buffer memory", () => {
+  it("ByteRing storage grows with use and shrinks when drained", () => {
+    const b = new ByteRing(1 << 20);
+    expect(b.allocated).toBe(4096);
+    b.push(new Uint8Array(100_000).fill(5));
+    expect(b.allocated).toBeGreaterThanOrEqual(100_000);
+    expect(b.allocated).toBeLessThanOrEqual(1 << 20);
+    expect(b.peek(99_999, 1)[0]).toBe(5);
+    b.drop(100_000);
+    expect(b.allocated).toBe(4096);
+  });
+});

@@ -4,30 +4,47 @@
 
 import { seqAdd, seqDiff, seqGt, seqLeq, seqLt, type SackBlock } from "./segment.js";
 
-/** A FIFO of bytes with a fixed capacity (no allocation per push). */
+/** A FIFO of bytes with a fixed capacity. Storage grows on demand (doubling) up
+ *  to the capacity and shrinks back when emptied, so idle, half-open and
+ *  TIME-WAIT connections cost little memory. */
 export class ByteRing {
-  private readonly buf: Uint8Array;
+  private buf: Uint8Array;
   private head = 0;
   length = 0;
 
-  constructor(readonly capacity: number) {
-    this.buf = new Uint8Array(capacity);
+  constructor(readonly capacity: number, private readonly initial = 4096) {
+    this.buf = new Uint8Array(Math.min(capacity, initial));
   }
 
   get free(): number {
     return this.capacity - this.length;
   }
 
+  /** Bytes of storage held now (for memory accounting). */
+  get allocated(): number {
+    return this.buf.length;
+  }
+
+  private ensure(n: number): void {
+    if (this.buf.length >= n) return;
+    const next = new Uint8Array(Math.min(this.capacity, Math.max(n, this.buf.length * 2)));
+    next.set(this.peek(0, this.length));
+    this.buf = next;
+    this.head = 0;
+  }
+
   /** Append as much of bytes as fits; returns the count taken. */
   push(bytes: Uint8Array): number {
     const n = Math.min(bytes.length, this.free);
-    let tail = (this.head + this.length) % this.capacity;
+    this.ensure(this.length + n);
+    const size = this.buf.length;
+    let tail = (this.head + this.length) % size;
     let done = 0;
     while (done < n) {
-      const run = Math.min(n - done, this.capacity - tail);
+      const run = Math.min(n - done, size - tail);
       this.buf.set(bytes.subarray(done, done + run), tail);
       done += run;
-      tail = (tail + run) % this.capacity;
+      tail = (tail + run) % size;
     }
     this.length += n;
     return n;
@@ -37,22 +54,27 @@ export class ByteRing {
   peek(offset: number, len: number): Uint8Array {
     len = Math.max(0, Math.min(len, this.length - offset));
     const out = new Uint8Array(len);
-    let pos = (this.head + offset) % this.capacity;
+    const size = this.buf.length;
+    let pos = (this.head + offset) % size;
     let done = 0;
     while (done < len) {
-      const run = Math.min(len - done, this.capacity - pos);
+      const run = Math.min(len - done, size - pos);
       out.set(this.buf.subarray(pos, pos + run), done);
       done += run;
-      pos = (pos + run) % this.capacity;
+      pos = (pos + run) % size;
     }
     return out;
   }
 
-  /** Discard n bytes from the front. */
+  /** Discard n bytes from the front; storage shrinks back once empty. */
   drop(n: number): void {
     n = Math.max(0, Math.min(n, this.length));
-    this.head = (this.head + n) % this.capacity;
+    this.head = (this.head + n) % this.buf.length;
     this.length -= n;
+    if (this.length === 0) {
+      this.head = 0;
+      if (this.buf.length > this.initial) this.buf = new Uint8Array(Math.min(this.capacity, this.initial));
+    }
   }
 }
 
