@@ -193,3 +193,51 @@ describe("gateway TCP NAT", () => {
     expect(gw.snapshot().tcp.forwards).toEqual([{ hostPort: port, guest: "10.0.2.15:8080" }]);
   });
 });
+
+describe("gateway opt-ins and pacing", () => {
+  it("asks the host resolver only when opted in; answers ping to allowed outside addresses itself", async () => {
+    const asked: string[] = [];
+    const hostLookup = async (n: string): Promise<string[]> => {
+      asked.push(n);
+      return n === "example.test" ? ["192.0.2.44"] : [];
+    };
+    const closed = guestAndGateway({ hostLookup });
+    expect(await resolveName(closed.clock, closed.guest, closed.gw, "example.test")).toBe(E.DNS_FAILURE);
+    expect(asked).toEqual([]);
+    const open = guestAndGateway({ hostLookup, allowOutside: true });
+    expect(await resolveName(open.clock, open.guest, open.gw, "example.test")).toBe(ipv4(192, 0, 2, 44));
+    expect(await resolveName(open.clock, open.guest, open.gw, "missing.test")).toBe(E.DNS_FAILURE);
+    expect(asked).toEqual(["example.test", "missing.test"]);
+    let ok: boolean | undefined;
+    open.guest.stack.ping(ipv4(192, 0, 2, 44), {}, (r) => (ok = r.ok));
+    await runWithHost(clockRunnable(open.clock), open.gw, { until: () => ok !== undefined, maxWallMs: 5000 });
+    expect(ok).toBe(true);
+  });
+
+  it("holds virtual time back while a host peer is slow to answer", async () => {
+    const server = dgram.createSocket("udp4");
+    server.on("message", (m, r) => setTimeout(() => server.send(m, r.port, r.address), 150));
+    await new Promise<void>((res) => server.bind(0, "127.0.0.1", () => res()));
+    cleanups.push(() => new Promise<void>((res) => server.close(() => res())));
+    /** Virtual ns from sending to the echo, with the runner told about the gateway or not. */
+    const echoVirtualNs = async (paced: boolean, stats: { slices: number; idleWaits: number; waitedMs: number }): Promise<number> => {
+      const { clock, guest, gw } = guestAndGateway();
+      const got: Datagram[] = [];
+      const sp = guest.stack.udp.bind(0, 0, (d) => got.push(d));
+      guest.stack.udp.sendTo(sp, GATEWAY_IP, server.address().port, Uint8Array.of(42));
+      const t0 = clock.now();
+      await runWithHost(clockRunnable(clock), paced ? gw : undefined, { until: () => got.length === 1, maxWallMs: 10_000 }, stats);
+      expect(got).toHaveLength(1);
+      return clock.now() - t0;
+    };
+    const paced = { slices: 0, idleWaits: 0, waitedMs: 0 };
+    const racing = { slices: 0, idleWaits: 0, waitedMs: 0 };
+    const vPaced = await echoVirtualNs(true, paced);
+    const vRacing = await echoVirtualNs(false, racing);
+    expect(paced.idleWaits).toBeGreaterThan(0);
+    expect(paced.waitedMs).toBeGreaterThanOrEqual(100);
+    expect(racing.idleWaits).toBe(0);
+    // Unpaced, the slices race through virtual time while the host peer sleeps.
+    expect(vRacing).toBeGreaterThan(5 * vPaced);
+  });
+});

@@ -57,6 +57,8 @@ export interface GatewayOptions {
   allowOutside?: boolean;
   /** Ask the host's resolver for unknown names (default: allowOutside). */
   hostResolver?: boolean;
+  /** The host resolver (default: node:dns lookup, IPv4): addresses as dotted quads. */
+  hostLookup?: (name: string) => Promise<string[]>;
   /** Port forwards from 127.0.0.1:hostPort to guestIp:guestPort. */
   hostfwd?: HostForward[];
   /** The TCP engine for the NAT (default: the kernel's TcpStack). Absent and no default: TCP gets RST. */
@@ -406,9 +408,10 @@ export class Gateway implements NetEndpoint {
     if (known !== undefined) return answer(RCODE.NOERROR, question.type === DNS_TYPE_A ? [known] : []);
     if (!(this.opts.hostResolver ?? this.allowOutside) || question.type !== DNS_TYPE_A) return answer(RCODE.NXDOMAIN, []);
     this.pendingLookups++;
-    dnsPromises.lookup(name, { family: 4, all: true }).then(
+    const lookup = this.opts.hostLookup ?? ((n: string) => dnsPromises.lookup(n, { family: 4, all: true }).then((l) => l.map((a) => a.address)));
+    lookup(name).then(
       (list) => {
-        const addrs = list.map((a) => parseIpv4(a.address)).filter((a): a is number => a !== undefined);
+        const addrs = list.map((a) => parseIpv4(a)).filter((a): a is number => a !== undefined);
         if (!this.closed) answer(addrs.length ? RCODE.NOERROR : RCODE.NXDOMAIN, addrs);
       },
       () => { if (!this.closed) answer(RCODE.NXDOMAIN, []); },
