@@ -185,8 +185,10 @@ export class Volume {
   }
 
   private checkPtr(p: number, what: string): number {
-    if (p !== 0 && (!Number.isSafeInteger(p) || p < this.sb.dataStart || p >= this.sb.totalBlocks)) {
-      throw new FsError(`${what} points to block ${p}, outside the data area ${this.sb.dataStart}..${this.sb.totalBlocks - 1}`);
+    // The data area ends where the journal starts: a pointer into the journal or the backup superblock is damage.
+    const end = Math.min(journalStartOf(this.sb), this.sb.totalBlocks - 1);
+    if (p !== 0 && (!Number.isSafeInteger(p) || p < this.sb.dataStart || p >= end)) {
+      throw new FsError(`${what} points to block ${p}, outside the data area ${this.sb.dataStart}..${end - 1}`);
     }
     return p;
   }
@@ -313,6 +315,7 @@ export class Volume {
       const data = this.dev.readBlock(phys);
       const entries: DirEntry[] = [];
       for (let pos = 0; pos < BLOCK_SIZE; ) {
+        if (pos + DIR_ENTRY_HEADER > BLOCK_SIZE) throw new FsError(`directory inode ${ino} block ${idx}: record at offset ${pos} runs past the block`);
         const e = decodeDirEntry(data, pos);
         if (e.recLen < DIR_ENTRY_HEADER || e.recLen % 8 !== 0 || pos + e.recLen > BLOCK_SIZE) {
           throw new FsError(`directory inode ${ino} block ${idx}: bad rec_len ${e.recLen} at offset ${pos}`);

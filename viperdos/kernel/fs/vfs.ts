@@ -150,6 +150,8 @@ export interface VfsSnapshot {
 export class Vfs {
   readonly mounts = new Map<string, Mount>();
   readonly assigns = new Map<string, Location>();
+  /** Why the last mount of a volume name failed (for the boot log), by name. */
+  readonly mountProblems = new Map<string, string>();
   private readonly procs = new WeakMap<Process, ProcFs>();
   /** Processes with state, for snapshots (weak map is not iterable). */
   private readonly known = new Set<Process>();
@@ -162,9 +164,11 @@ export class Vfs {
    */
   mount(name: "SYS" | "D1", cache: BlockCache): Mount | number {
     let vol: Volume;
+    this.mountProblems.delete(name);
     try {
       replayBeforeMount(cache); // home blocks durable before the journal is emptied
       vol = Volume.open(cache);
+      checkMountable(vol);
       // Mounting writes nothing unless a journal was replayed (upstream wrote to its disks at every boot).
       if (vol.replayed > 0) {
         vol.sync();
@@ -172,6 +176,7 @@ export class Vfs {
       }
     } catch (e) {
       const c = fsErrorCode(e);
+      this.mountProblems.set(name, (e as Error).message);
       return c === E.IO ? c : E.BAD_FS;
     }
     let journal: JournalWriter | undefined;
@@ -696,6 +701,19 @@ export class Vfs {
       }),
     };
   }
+}
+
+/**
+ * Refuse a volume whose root cannot serve as one (checks beyond the
+ * superblock's: root inode 2 is a directory whose records parse and whose
+ * "." names itself). Deeper damage is found lazily: every later access
+ * reports -508 for what it cannot read, never more. Errors: FsError.
+ */
+function checkMountable(vol: Volume): void {
+  const root = vol.readInode(ROOT_INODE);
+  if ((root.mode & MODE.TYPE_MASK) !== MODE.DIR) throw new FsError(`root inode ${ROOT_INODE} is not a directory (mode 0x${root.mode.toString(16)})`);
+  const entries = vol.readDir(ROOT_INODE);
+  if (entries[0]?.name !== "." || entries[0].inode !== ROOT_INODE) throw new FsError(`root directory does not start with "." naming inode ${ROOT_INODE}`);
 }
 
 /**
