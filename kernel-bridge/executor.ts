@@ -10,10 +10,11 @@
 
 import { Kernel } from "../viperdos/kernel/kernel.js";
 import type { ErrorContent, MimeBundle } from "./protocol.js";
-import { findMagic, MAGICS, MagicError, magicHelp, tokenize } from "./magics.js";
+import { findMagic, MagicError, magicHelp, tokenize } from "./magics.js";
 import { GuestShell, typedLine, type ShellLineResult } from "./shell.js";
 import { notebookImages } from "./images.js";
 import { TsCells } from "./tscell.js";
+import { complete, inspectAt } from "./complete.js";
 
 /** Where a running cell's output goes (tslab's habit: injected, never a socket). */
 export interface OutputSinks {
@@ -283,22 +284,13 @@ export class MagicExecutor implements CellExecutor {
   }
 
   complete(code: string, cursorPos: number) {
-    const before = code.slice(0, cursorPos);
-    const m = /%?[A-Za-z_]*$/.exec(before)!;
-    const word = m[0];
-    const start = cursorPos - word.length;
-    const lineStart = before.lastIndexOf("\n") + 1;
-    if (!word.startsWith("%") && before.slice(lineStart, start).trim() !== "") return { matches: [], cursor_start: cursorPos, cursor_end: cursorPos };
-    const prefix = word.replace(/^%/, "");
-    const matches = MAGICS.filter((g) => g.name.startsWith(prefix)).map((g) => "%" + g.name);
-    return { matches, cursor_start: start, cursor_end: cursorPos };
+    return complete(this.session, code, cursorPos, () => this.ts.names());
   }
 
   inspect(code: string, cursorPos: number): MimeBundle | undefined {
-    const lineStart = code.lastIndexOf("\n", Math.max(0, cursorPos - 1)) + 1;
-    const m = /^\s*%([A-Za-z_]+)/.exec(code.slice(lineStart));
-    const g = m ? findMagic(m[1]) : undefined;
-    return g ? { "text/plain": g.usage } : undefined;
+    const help = inspectAt(this.session, code, cursorPos);
+    const text = help === "%%ts: see %%ts --help" ? TS_CELL_USAGE : help;
+    return text === undefined ? undefined : { "text/plain": text };
   }
 
   isComplete(code: string): "complete" | "incomplete" {
