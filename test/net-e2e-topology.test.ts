@@ -6,6 +6,8 @@ import { VirtualClock } from "../emulator/clock.js";
 import type { FrameSink, NetEndpoint } from "../emulator/net/endpoint.js";
 import { Topology, type LabMachine } from "../emulator/net/topology.js";
 import { topologyBundle, topologySvg } from "../widgets/topology.js";
+import { tcpTraceSpec, traceRows, traceSummary } from "../widgets/tcp.js";
+import { checkChartSpec } from "../widgets/chart.js";
 
 class FakeNic implements NetEndpoint {
   tx: FrameSink | undefined;
@@ -94,5 +96,32 @@ describe("Topology", () => {
     expect(b["text/plain"]).toMatch(/m1 .*20 ms, 10 Mbit\/s, queue 50 packets, loss 1%/);
     expect(String(b["image/svg+xml"])).toMatch(/^<svg/);
     expect(topologySvg(lab.snapshot())).toContain("m0");
+  });
+});
+
+describe("TCP trace chart", () => {
+  const samples = Array.from({ length: 5000 }, (_, i) => ({
+    tNs: 1e9 + i * 1e5,
+    cwnd: 14600 + (i % 1000) * 1460,
+    ssthresh: i < 1000 ? 0x7fffffff : 500_000,
+    retransmits: Math.floor(i / 1000),
+    event: i % 1000 === 999 ? "fast-retransmit" : i === 0 ? "established" : undefined,
+  }));
+
+  it("is a valid vega-lite spec in virtual time, thinned but keeping every event", () => {
+    const spec = tcpTraceSpec([{ label: "newreno", samples }]);
+    expect(checkChartSpec(spec)).toEqual([]);
+    const rows = traceRows([{ label: "newreno", samples }]);
+    expect(rows.filter((r) => r.series === "cwnd").length).toBeLessThanOrEqual(2100);
+    expect(rows.filter((r) => r.series === "event").map((r) => r.event)).toEqual(Array(5).fill("fast-retransmit"));
+    // ssthresh is drawn only once it is set (not the engine's "infinite" initial value).
+    expect(rows.find((r) => r.series === "ssthresh")!.t_ms).toBeGreaterThanOrEqual(100);
+    expect(rows[0].t_ms).toBe(0);
+  });
+
+  it("summarises each run", () => {
+    const { rows } = traceSummary([{ label: "a", samples }, { label: "b", samples: [] }]);
+    expect(rows[0]).toEqual(["a", 5000, 499.9, +((14600 + 999 * 1460) / 1024).toFixed(1), +((14600 + 999 * 1460) / 1024).toFixed(1), 0, 5, 0, 4]);
+    expect(rows[1][1]).toBe(0);
   });
 });
