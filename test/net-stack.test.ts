@@ -191,6 +191,22 @@ describe("ICMP and UDP", () => {
     expect(loop.map((d) => [d.srcIp, d.srcPort, [...d.data]])).toEqual([[0x7f000001, p, [9]]]);
   });
 
+  it("rate-limits the ICMP errors it sends (burst, then one per 10 ms)", () => {
+    const { clock, a, b } = twoStacks();
+    a.stack.ping(IP_B, {}, () => {}); // resolve b first: an unresolved address queues only 8 packets
+    advance(clock, 10e6);
+    const p = a.stack.udp.bind(0, 0, () => {});
+    for (let i = 0; i < 200; i++) a.stack.udp.sendTo(p, IP_B, 9, Uint8Array.of(i));
+    advance(clock, 10e6);
+    expect(b.stack.counters.udpNoPort).toBe(200);
+    expect(b.stack.counters.icmpErrorsOut).toBe(50);
+    expect(b.stack.counters.icmpRateLimited).toBe(150);
+    advance(clock, 100e6);
+    for (let i = 0; i < 20; i++) a.stack.udp.sendTo(p, IP_B, 9, Uint8Array.of(i));
+    advance(clock, 10e6);
+    expect(b.stack.counters.icmpErrorsOut).toBe(50 + 11); // 110 ms after the burst emptied the bucket: 11 tokens
+  });
+
   it("pings the gateway and reports TTL exceeded and refused destinations", () => {
     const clock = new VirtualClock();
     const a = new StackPort("a", clock, { mac: MAC_A });

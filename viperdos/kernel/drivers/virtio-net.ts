@@ -3,7 +3,9 @@
 // block driver, everything goes through architectural interfaces: MMIO
 // registers and guest RAM pages from the kernel's Pmm.
 //
-// Layout (QUEUE_SIZE = n, at most 64):
+// Layout (queue size n = the device's QueueNumMax, at most 256: a window's
+// worth of segments can arrive at one virtual instant on an unlimited link,
+// and every frame beyond the posted buffers would be dropped):
 //   RX queue 0: desc / avail / used pages, n buffers of 2 KiB (two per page)
 //   TX queue 1: desc / avail / used pages, n buffers of 2 KiB
 // Descriptor i of each queue always points at buffer i (one descriptor per
@@ -25,7 +27,7 @@ import type { Pmm } from "../mm/pmm.js";
 import type { VirtioDeviceInfo } from "./virtio-probe.js";
 
 export const VIRTIO_NET_DEVICE_ID = 1;
-const MAX_QUEUE = 64;
+const MAX_QUEUE = 256;
 const BUF_SIZE = 2048;
 const HDR_LEN = 12;
 const RXQ = 0;

@@ -38,6 +38,9 @@ export const DEFAULT_NETMASK = ipv4(255, 255, 255, 0);
 export const DEFAULT_GATEWAY = ipv4(10, 0, 2, 2);
 export const DEFAULT_DNS = ipv4(10, 0, 2, 3);
 export const DEFAULT_TTL = 64;
+/** ICMP errors we send: a burst of 50, then one per 10 ms of virtual time. */
+export const ICMP_ERROR_BURST = 50;
+export const ICMP_ERROR_INTERVAL_NS = 10e6;
 
 /** The clock the stack runs on (a VirtualClock fits). */
 export interface NetClock {
@@ -86,7 +89,7 @@ export interface NetCounters {
   rxDropped: number;
   arpIn: number; arpOut: number;
   ipIn: number; ipOut: number; ipFragmentsOut: number; ipReassembled: number;
-  icmpIn: number; icmpOut: number; icmpErrorsIn: number; icmpErrorsOut: number;
+  icmpIn: number; icmpOut: number; icmpErrorsIn: number; icmpErrorsOut: number; icmpRateLimited: number;
   udpIn: number; udpOut: number; udpNoPort: number;
   tcpIn: number; tcpOut: number;
   internalErrors: number;
@@ -125,7 +128,7 @@ export class NetStack {
   readonly tcp: TcpStackApi | undefined;
   readonly counters: NetCounters = {
     rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxDropped: 0, arpIn: 0, arpOut: 0, ipIn: 0, ipOut: 0, ipFragmentsOut: 0,
-    ipReassembled: 0, icmpIn: 0, icmpOut: 0, icmpErrorsIn: 0, icmpErrorsOut: 0, udpIn: 0, udpOut: 0, udpNoPort: 0,
+    ipReassembled: 0, icmpIn: 0, icmpOut: 0, icmpErrorsIn: 0, icmpErrorsOut: 0, icmpRateLimited: 0, udpIn: 0, udpOut: 0, udpNoPort: 0,
     tcpIn: 0, tcpOut: 0, internalErrors: 0,
   };
   /** Dropped input by reason ("ip-checksum", "udp-no-port", ...). */
@@ -141,6 +144,8 @@ export class NetStack {
   private pingSeq = 0;
   private inEntry = 0;
   private rearmPending = false;
+  private icmpTokens = ICMP_ERROR_BURST;
+  private icmpTokensAt = 0;
 
   constructor(readonly opts: NetStackOptions) {
     this.mac = opts.mac.slice(0, 6);
@@ -471,6 +476,10 @@ export class NetStack {
    */
   private sendIcmpError(type: number, code: number, quote: Uint8Array, to?: number): void {
     if (quote.length < IPV4_HLEN) return;
+    if (!this.icmpErrorToken()) {
+      this.counters.icmpRateLimited++;
+      return;
+    }
     const qihl = (quote[0] & 0xf) * 4;
     const src = ((quote[12] << 24) | (quote[13] << 16) | (quote[14] << 8) | quote[15]) >>> 0;
     if (this.isBroadcast(src) || src === 0) return;
@@ -505,6 +514,16 @@ export class NetStack {
       const r = this.ipOutput(IPPROTO_ICMP, this.sourceFor(dst), dst, buildIcmp(ICMP.ECHO_REQUEST, 0, (id << 16) | seq, data), { ttl: o.ttl, df: o.df });
       if (r < 0) this.finishPing(key, { ok: false, error: r, reason: "not sent" });
     });
+  }
+
+  /** Token bucket for ICMP errors (RFC 1812 4.3.2.8): ICMP_ERROR_BURST at most, one more every ICMP_ERROR_INTERVAL_NS. */
+  private icmpErrorToken(): boolean {
+    const now = this.now();
+    this.icmpTokens = Math.min(ICMP_ERROR_BURST, this.icmpTokens + (now - this.icmpTokensAt) / ICMP_ERROR_INTERVAL_NS);
+    this.icmpTokensAt = now;
+    if (this.icmpTokens < 1) return false;
+    this.icmpTokens--;
+    return true;
   }
 
   private finishPing(key: number, r: PingResult): void {
@@ -562,14 +581,14 @@ export class NetStack {
   /** Plain JSON view (%net, inspection). */
   snapshot(): NetStackSnapshot {
     const now = this.now();
-    const prefix = 32 - Math.clz32(~this.netmask >>> 0);
+    const hostBits = 32 - Math.clz32(~this.netmask >>> 0);
     return {
       interface: {
         name: this.name, mac: macString(this.mac), ip: ipString(this.ip), netmask: ipString(this.netmask), gateway: ipString(this.gateway),
         dns: ipString(this.dns), mtu: MTU, linkUp: this.opts.linkUp?.() ?? true,
       },
       routes: [
-        { destination: `${ipString((this.ip & this.netmask) >>> 0)}/${32 - prefix}`, via: "on-link" },
+        { destination: `${ipString((this.ip & this.netmask) >>> 0)}/${32 - hostBits}`, via: "on-link" },
         { destination: "127.0.0.0/8", via: "loopback" },
         { destination: "0.0.0.0/0", via: ipString(this.gateway) },
       ],
