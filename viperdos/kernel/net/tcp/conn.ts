@@ -25,7 +25,8 @@ import {
   TCP_ERR, TCP_INFINITE_SSTHRESH,
   type CongestionControlName, type TcpConn, type TcpConnEvent, type TcpConnSnapshot, type TcpState, type TcpTraceEvent, type TcpTraceSample,
 } from "./api.js";
-import { ByteRing, ReassemblyQueue } from "./buffer.js";
+import { ByteRing } from "./buffer.js";
+import { MAX_WINDOW_FIELD, Receiver } from "./receiver.js";
 import { makeController } from "./cc/index.js";
 import type { CcWindows, CongestionController } from "./cc/types.js";
 import type { TcpConfig } from "./config.js";
@@ -33,7 +34,7 @@ import { RttEstimator } from "./rtt.js";
 import { DUP_THRESH, SackScoreboard } from "./sack.js";
 import {
   ACK, FIN, PSH, RST, SYN,
-  segmentLength, seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, seqMax, serializeSegment,
+  seqAdd, seqDiff, seqGeq, seqGt, seqLeq, seqLt, seqMax, serializeSegment,
   type TcpOptions, type TcpSegment,
 } from "./segment.js";
 import { TraceRing } from "./trace.js";
@@ -57,8 +58,6 @@ export interface ConnHost {
 const SYNCHRONIZED: ReadonlySet<TcpState> = new Set<TcpState>(["ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"]);
 const CAN_SEND: ReadonlySet<TcpState> = new Set<TcpState>(["ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1", "CLOSING", "LAST-ACK"]);
 const CAN_RECEIVE: ReadonlySet<TcpState> = new Set<TcpState>(["ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2"]);
-/** The largest window field before scaling. */
-const MAX_WINDOW_FIELD = 0xffff;
 const MIN_PEER_MSS = 64;
 
 function ipString(ip: number): string {
@@ -93,16 +92,7 @@ export class Connection implements TcpConn {
   private sendBlocked = false;
 
   // --- receive side ---
-  private irs = 0;
-  private rcvNxt = 0;
-  /** RCV.NXT + the window we last advertised (never moves left). */
-  private rcvAdvEdge = 0;
-  private rcvWscale = 0;
-  private readonly rcvBuf: ByteRing;
-  private readonly ooo: ReassemblyQueue;
-  /** Sequence number of a FIN seen out of order. */
-  private rcvFinSeq: number | undefined;
-  private finReceived = false;
+  private readonly rx: Receiver;
   /** In-order bytes since our last ACK (delayed ACK: ACK every second full segment). */
   private unackedBytes = 0;
 
@@ -159,10 +149,7 @@ export class Connection implements TcpConn {
     this.rtt = new RttEstimator(cfg.minRtoNs, cfg.maxRtoNs, cfg.initialRtoNs);
     this.traceRing = cfg.trace ? new TraceRing(cfg.traceCapacity) : undefined;
     this.sndBuf = new ByteRing(cfg.sndBuf);
-    this.rcvBuf = new ByteRing(cfg.rcvBuf);
-    this.ooo = new ReassemblyQueue(cfg.reassemblyLimit);
-    // Smallest shift that lets the window field describe the whole buffer (RFC 7323 2.3).
-    while (this.rcvWscale < 14 && cfg.rcvBuf >> this.rcvWscale > MAX_WINDOW_FIELD) this.rcvWscale++;
+    this.rx = new Receiver(cfg.rcvBuf, cfg.reassemblyLimit);
   }
 
   get state(): TcpState {
@@ -172,7 +159,7 @@ export class Connection implements TcpConn {
     return this.ctl.name;
   }
   get readableBytes(): number {
-    return this.rcvBuf.length;
+    return this.rx.buf.length;
   }
   get sendSpace(): number {
     return this.finQueued || !this.isOpenForSend() ? 0 : this.sndBuf.free;
@@ -211,9 +198,7 @@ export class Connection implements TcpConn {
   }
 
   private initReceive(syn: TcpSegment): void {
-    this.irs = syn.seq;
-    this.rcvNxt = seqAdd(syn.seq, 1);
-    this.rcvAdvEdge = this.rcvNxt;
+    this.rx.start(syn.seq);
     if (syn.options.timestamp) this.tsRecent = syn.options.timestamp.value;
   }
 
@@ -224,7 +209,7 @@ export class Connection implements TcpConn {
       this.sndWscale = Math.min(o.windowScale, 14);
     } else {
       this.sndWscale = 0;
-      this.rcvWscale = 0;
+      this.rx.wscale = 0;
     }
     this.wsAgreed = this.cfg.windowScaling && o.windowScale !== undefined;
     this.sackOk = this.cfg.sack && o.sackPermitted === true;
@@ -235,11 +220,11 @@ export class Connection implements TcpConn {
   private sendSyn(nowNs: number): void {
     const passive = this._state === "SYN-RECEIVED";
     const o: TcpOptions = { mss: this.cfg.mss };
-    if (passive ? this.wsAgreed : this.cfg.windowScaling) o.windowScale = this.rcvWscale;
+    if (passive ? this.wsAgreed : this.cfg.windowScaling) o.windowScale = this.rx.wscale;
     if (passive ? this.sackOk : this.cfg.sack) o.sackPermitted = true;
     if (passive ? this.tsOk : this.cfg.timestamps) o.timestamp = { value: this.tsVal(nowNs), echo: passive ? this.tsRecent : 0 };
     const flags = passive ? SYN | ACK : SYN;
-    this.emit({ seq: this.iss, flags, payload: new Uint8Array(0), options: o, windowOverride: Math.min(this.rcvBuf.free, MAX_WINDOW_FIELD) });
+    this.emit({ seq: this.iss, flags, payload: new Uint8Array(0), options: o, windowOverride: Math.min(this.rx.buf.free, MAX_WINDOW_FIELD) });
     if (seqLeq(this.sndMax, this.iss)) this.sndMax = seqAdd(this.iss, 1);
     this.sndNxt = seqAdd(this.iss, 1);
     if (this.rtxCount > 0) this.timing = undefined;
@@ -270,15 +255,13 @@ export class Connection implements TcpConn {
 
   recv(max: number): Uint8Array | "eof" | undefined {
     if (!(max > 0)) return undefined;
-    if (this.rcvBuf.length > 0) {
-      const n = Math.min(Math.floor(max), this.rcvBuf.length);
-      const out = this.rcvBuf.peek(0, n);
-      this.rcvBuf.drop(n);
-      this.maybeWindowUpdate(this.host.now());
+    const out = this.rx.read(max);
+    if (out) {
+      if ((CAN_RECEIVE.has(this._state) || this._state === "CLOSE-WAIT") && this.rx.windowUpdateDue(this.w.mss)) this.sendAck(this.host.now());
       this.host.flush();
       return out;
     }
-    return this.finReceived ? "eof" : undefined;
+    return this.rx.finReceived ? "eof" : undefined;
   }
 
   shutdownWrite(nowNs: number): void {
@@ -296,7 +279,7 @@ export class Connection implements TcpConn {
     this.userClosed = true;
     if (this._state === "SYN-SENT") {
       this.enterClosed(0);
-    } else if (this.rcvBuf.length > 0 || this.ooo.count > 0) {
+    } else if (this.rx.buf.length > 0 || this.rx.ooo.count > 0) {
       // Unread data: RFC 2525 2.17 - a reset tells the peer it was lost.
       this.abort(nowNs);
       return;
@@ -313,7 +296,7 @@ export class Connection implements TcpConn {
       this.emit({ seq: this.sndNxt, flags: RST | ACK, payload: new Uint8Array(0), nowNs });
       this.host.count("resetsSent");
     }
-    this.rcvBuf.drop(this.rcvBuf.length);
+    this.rx.discardAll();
     this.enterClosed(this.error || TCP_ERR.CONN_ABORTED);
     this.host.flush();
   }
@@ -369,15 +352,15 @@ export class Connection implements TcpConn {
       sndUna: this.sndUna,
       sndNxt: this.sndNxt,
       sndWnd: this.sndWnd,
-      rcvNxt: this.rcvNxt,
-      rcvWnd: Math.max(0, seqDiff(this.rcvNxt, this.rcvAdvEdge)),
+      rcvNxt: this.rx.nxt,
+      rcvWnd: this.rx.window,
       sndWscale: this.sndWscale,
-      rcvWscale: this.rcvWscale,
+      rcvWscale: this.rx.wscale,
       sackOk: this.sackOk,
       timestampsOk: this.tsOk,
       sendQueued: this.sndBuf.length,
-      recvQueued: this.rcvBuf.length,
-      outOfOrderSegments: this.ooo.count,
+      recvQueued: this.rx.buf.length,
+      outOfOrderSegments: this.rx.ooo.count,
       segmentsSent: this.segmentsSent,
       segmentsReceived: this.segmentsReceived,
       bytesAcked: this.bytesAcked,
@@ -460,25 +443,15 @@ export class Connection implements TcpConn {
     if (this.parent) this.host.established(this);
   }
 
-  /** The acceptability test of RFC 9293 3.10.7.4 (first check). */
-  private acceptable(seg: TcpSegment): boolean {
-    const len = segmentLength(seg);
-    const wnd = Math.max(0, seqDiff(this.rcvNxt, this.rcvAdvEdge));
-    const inWin = (s: number) => seqLeq(this.rcvNxt, s) && seqLt(s, seqAdd(this.rcvNxt, wnd));
-    if (len === 0) return wnd === 0 ? seg.seq === this.rcvNxt : inWin(seg.seq);
-    if (wnd === 0) return false;
-    return inWin(seg.seq) || inWin(seqAdd(seg.seq, len - 1));
-  }
-
   private inputSynchronized(seg: TcpSegment, nowNs: number): void {
     const f = seg.flags;
     // A retransmitted SYN while our SYN,ACK is unacknowledged: answer it again.
-    if (this._state === "SYN-RECEIVED" && f & SYN && !(f & (ACK | RST)) && seg.seq === this.irs) {
+    if (this._state === "SYN-RECEIVED" && f & SYN && !(f & (ACK | RST)) && seg.seq === this.rx.irs) {
       this.sendSyn(nowNs);
       return;
     }
     // Simultaneous open: the peer's SYN,ACK repeats its SYN (old) and acknowledges ours (new).
-    if (this._state === "SYN-RECEIVED" && !this.parent && (f & (SYN | ACK | RST)) === (SYN | ACK) && seg.seq === this.irs) {
+    if (this._state === "SYN-RECEIVED" && !this.parent && (f & (SYN | ACK | RST)) === (SYN | ACK) && seg.seq === this.rx.irs) {
       this.inputSynchronized({ ...seg, seq: seqAdd(seg.seq, 1), flags: f & ~SYN }, nowNs);
       if (SYNCHRONIZED.has(this._state)) this.sendAck(nowNs);
       return;
@@ -488,14 +461,14 @@ export class Connection implements TcpConn {
       this.challengeAck(nowNs);
       return;
     }
-    if (!this.acceptable(seg)) {
+    if (!this.rx.acceptable(seg)) {
       if (this._state === "TIME-WAIT" && f & FIN && !(f & RST)) this.closeAt = nowNs + 2 * this.cfg.mslNs;
       if (!(f & RST)) this.sendAck(nowNs);
       return;
     }
     // RST (RFC 5961 3.2): exact match resets, anything else in the window gets a challenge ACK.
     if (f & RST) {
-      if (seg.seq !== this.rcvNxt) {
+      if (seg.seq !== this.rx.nxt) {
         this.challengeAck(nowNs);
         return;
       }
@@ -506,7 +479,7 @@ export class Connection implements TcpConn {
       } else if (this._state === "CLOSING" || this._state === "LAST-ACK" || this._state === "TIME-WAIT") {
         this.enterClosed(0);
       } else {
-        this.rcvBuf.drop(this.rcvBuf.length);
+        this.rx.discardAll();
         this.enterClosed(TCP_ERR.CONN_RESET, true);
       }
       return;
@@ -517,7 +490,7 @@ export class Connection implements TcpConn {
       return;
     }
     if (!(f & ACK)) return;
-    if (this.tsOk && seg.options.timestamp && seqLeq(seg.seq, this.rcvNxt)) this.tsRecent = seg.options.timestamp.value;
+    if (this.tsOk && seg.options.timestamp && seqLeq(seg.seq, this.rx.nxt)) this.tsRecent = seg.options.timestamp.value;
 
     if (this._state === "SYN-RECEIVED") {
       if (seqLeq(seg.ack, this.sndUna) || seqGt(seg.ack, this.sndMax)) {
@@ -681,68 +654,28 @@ export class Connection implements TcpConn {
     }
   }
 
-  /** Seventh and eighth steps: segment text and FIN (RFC 9293 3.10.7.4). */
+  /** Seventh and eighth steps: segment text and FIN (RFC 9293 3.10.7.4), and the ACK policy. */
   private processText(seg: TcpSegment, nowNs: number): void {
     if (!CAN_RECEIVE.has(this._state)) return;
-    let seq = seg.seq;
-    let data = seg.payload;
-    let fin = (seg.flags & FIN) !== 0;
-    // Trim what is already received and what lies beyond the advertised window.
-    const before = seqDiff(seq, this.rcvNxt);
-    if (before > 0) {
-      data = data.subarray(Math.min(before, data.length));
-      seq = seqAdd(seq, before);
-    }
-    const room = Math.max(0, seqDiff(seq, this.rcvAdvEdge));
-    if (data.length > room) {
-      data = data.subarray(0, room);
-      fin = false;
-    }
-    if (fin) this.rcvFinSeq = seqAdd(seq, data.length);
-
-    if (seq !== this.rcvNxt) {
-      // Out of order: keep it, answer at once with a duplicate ACK carrying SACK blocks.
-      if (data.length > 0 && !this.ooo.insert(seq, data.slice())) {
-        // queue full: dropped (the peer retransmits)
-      }
-      this.sendAck(nowNs);
+    // After close() nobody reads: data is consumed and acknowledged, not kept.
+    const a = this.rx.take(seg.seq, seg.payload, (seg.flags & FIN) !== 0, this.userClosed);
+    if (a.outOfOrder) {
+      this.sendAck(nowNs); // a duplicate ACK carrying SACK blocks, at once
       return;
     }
-    let delivered = 0;
-    if (data.length > 0) {
-      if (this.userClosed) {
-        delivered = data.length; // nobody will read: consume and acknowledge
-      } else {
-        delivered = this.rcvBuf.push(data);
-      }
-      this.rcvNxt = seqAdd(this.rcvNxt, delivered);
-    }
-    const filledHole = this.ooo.count > 0;
-    for (let chunk = this.ooo.pull(this.rcvNxt); chunk; chunk = this.ooo.pull(this.rcvNxt)) {
-      const n = this.userClosed ? chunk.length : this.rcvBuf.push(chunk);
-      this.rcvNxt = seqAdd(this.rcvNxt, n);
-      delivered += n;
-      if (n < chunk.length) {
-        this.ooo.unpull(this.rcvNxt, chunk.subarray(n));
-        break;
-      }
-    }
-    this.bytesReceived += delivered;
-    this.unackedBytes += delivered;
-    if (delivered > 0 && !this.userClosed) this.announce("readable");
-
-    if (this.rcvFinSeq !== undefined && this.rcvFinSeq === this.rcvNxt && !this.finReceived) {
+    this.bytesReceived += a.delivered;
+    this.unackedBytes += a.delivered;
+    if (a.delivered > 0 && !this.userClosed) this.announce("readable");
+    if (a.finReached) {
       this.receiveFin(nowNs);
       return;
     }
-    if (filledHole || this.unackedBytes >= 2 * this.w.mss || this.cfg.delayedAckNs === 0) this.sendAck(nowNs);
-    else if (delivered > 0 && this.delackAt === undefined) this.delackAt = nowNs + this.cfg.delayedAckNs;
+    if (a.filledHole || this.unackedBytes >= 2 * this.w.mss || this.cfg.delayedAckNs === 0) this.sendAck(nowNs);
+    else if (a.delivered > 0 && this.delackAt === undefined) this.delackAt = nowNs + this.cfg.delayedAckNs;
   }
 
   private receiveFin(nowNs: number): void {
-    this.rcvNxt = seqAdd(this.rcvNxt, 1);
-    this.finReceived = true;
-    this.ooo.clear();
+    this.rx.consumeFin();
     this.announce("readable");
     switch (this._state) {
       case "ESTABLISHED": this._state = "CLOSE-WAIT"; break;
@@ -770,7 +703,7 @@ export class Connection implements TcpConn {
     this._state = "CLOSED";
     if (error !== 0 && this.error === 0) this.error = error;
     this.rtxAt = this.delackAt = this.persistAt = this.closeAt = undefined;
-    this.ooo.clear();
+    this.rx.ooo.clear();
     this.scoreboard.clear();
     if (reset) this.announce("reset");
     this.announce("closed");
@@ -937,53 +870,24 @@ export class Connection implements TcpConn {
     this.emit({ seq, flags: RST, payload: new Uint8Array(0), nowNs: this.host.now() });
   }
 
-  /** After recv() freed space: a window update when it grew enough (receiver SWS avoidance). */
-  private maybeWindowUpdate(nowNs: number): void {
-    if (!CAN_RECEIVE.has(this._state) && this._state !== "CLOSE-WAIT") return;
-    if (this.finReceived) return;
-    const newEdge = seqAdd(this.rcvNxt, this.windowRoom());
-    const growth = seqDiff(this.rcvAdvEdge, newEdge);
-    const advertised = seqDiff(this.rcvNxt, this.rcvAdvEdge);
-    if (growth >= Math.min(this.rcvBuf.capacity / 2, 2 * this.w.mss) || (advertised < this.w.mss && growth >= this.w.mss)) this.sendAck(nowNs);
-  }
-
-  /** The window to advertise, moving rcvAdvEdge (never left; small growth held back). */
-  /** Free receive space, as much of it as the window field can express. */
-  private windowRoom(): number {
-    return Math.min(this.rcvBuf.free, MAX_WINDOW_FIELD * 2 ** this.rcvWscale);
-  }
-
-  private advertise(): number {
-    const edge = seqAdd(this.rcvNxt, this.windowRoom());
-    const growth = seqDiff(this.rcvAdvEdge, edge);
-    if (growth > 0 && (growth >= Math.min(this.rcvBuf.capacity / 2, this.w.mss) || seqDiff(this.rcvNxt, this.rcvAdvEdge) <= 0)) {
-      this.rcvAdvEdge = edge;
-    }
-    if (seqLt(this.rcvAdvEdge, this.rcvNxt)) this.rcvAdvEdge = this.rcvNxt;
-    const field = Math.min(seqDiff(this.rcvNxt, this.rcvAdvEdge) >> this.rcvWscale, MAX_WINDOW_FIELD);
-    // Record exactly what the field says, so our acceptability test matches the peer's view.
-    this.rcvAdvEdge = seqAdd(this.rcvNxt, field << this.rcvWscale);
-    return field;
-  }
-
   private emit(s: { seq: number; flags: number; payload: Uint8Array; nowNs?: number; options?: TcpOptions; windowOverride?: number }): void {
     const nowNs = s.nowNs ?? this.host.now();
     const options: TcpOptions = s.options ?? {};
     const synchronized = !(s.flags & SYN) && (s.flags & ACK) !== 0;
     if (synchronized && this.tsOk) options.timestamp = { value: this.tsVal(nowNs), echo: this.tsRecent };
-    if (synchronized && this.sackOk && this.ooo.count > 0) options.sack = this.ooo.sackBlocks(this.tsOk ? 3 : 4);
+    if (synchronized && this.sackOk && this.rx.ooo.count > 0) options.sack = this.rx.sackBlocks(this.tsOk ? 3 : 4);
     let window = 0;
     if (s.windowOverride !== undefined) {
       window = s.windowOverride;
-      if (s.flags & ACK) this.rcvAdvEdge = seqMax(this.rcvAdvEdge, seqAdd(this.rcvNxt, window));
+      if (s.flags & ACK) this.rx.advertisedUnscaled(window);
     } else if (!(s.flags & RST) || s.flags & ACK) {
-      window = this.advertise();
+      window = this.rx.advertise(this.w.mss);
     }
     const seg: TcpSegment = {
       srcPort: this.localPort,
       dstPort: this.remotePort,
       seq: s.seq,
-      ack: s.flags & ACK ? this.rcvNxt : 0,
+      ack: s.flags & ACK ? this.rx.nxt : 0,
       flags: s.flags,
       window,
       urgent: 0,
