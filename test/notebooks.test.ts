@@ -3,7 +3,8 @@
 // starting our kernel from a kernelspec installed into a temporary prefix
 // (JUPYTER_PATH points at its share/jupyter). Each must run with no error
 // output and show the MIME types its views promise: HTML trees and tables,
-// vega-lite charts with their SVG fallback.
+// vega-lite charts with their SVG fallback. A cell tagged raises-exception
+// (a lesson about a failing command) must show exactly one error instead.
 // Needs python3-nbconvert (scripts/jupyter-deps.sh installs Debian's Jupyter clients).
 
 import { spawnSync } from "node:child_process";
@@ -193,5 +194,37 @@ describe("notebooks executed by nbconvert", () => {
     const values = (bench[0].data![VL] as { data: { values: { size: number }[] } }).data.values;
     expect(new Set(values.map((v) => v.size))).toEqual(new Set([8, 64, 512, 4096]));
     expect(values).toHaveLength(400);
+  }, 150_000);
+
+  test("05-file-system: inode and blocks with %fs, a transaction with %journal, crashes before and after the commit point", () => {
+    const { cells, ms } = execute("05-file-system.ipynb");
+    expectNoErrors(cells);
+    expect(ms).toBeLessThan(60_000);
+    const text = (o: Output | undefined) => joined(o?.data?.["text/plain"] as string | string[]);
+    const html = (o: Output | undefined) => joined(o?.data?.["text/html"] as string | string[]);
+    const dirs = cells.filter((c) => c.source === "%fs T:").map((c) => rich(c.outputs)[0]);
+    expect(dirs).toHaveLength(2);
+    expect(text(dirs[0])).not.toContain("notes.txt");
+    expect(text(dirs[1])).toMatch(/\d+\s+1\s+notes\.txt/);
+    for (const d of dirs) expect(html(d)).toContain("<table");
+    const notes = text(rich(outputsOf(cells, "%fs T:notes.txt"))[0]);
+    expect(notes).toMatch(/^size\s+10000$/m);
+    expect(notes).toMatch(/^blocks\s+3$/m);
+    expect(text(rich(outputsOf(cells, "Copy S:startup T:startup.bak\n%journal"))[0])).toMatch(/Last transaction[\s\S]*D1\s+\d+\s+0 1 \d+/);
+    // Before the commit point: nothing to replay, the file keeps its first two writes.
+    const before = outputsOf(cells, "%crash --before-commit");
+    expect(text(rich(before).find((o) => o.output_type === "display_data"))).toContain("nothing to replay");
+    expect(text(rich(before).find((o) => o.output_type === "execute_result"))).toBe("the mount of D1: replayed 0 journal transactions");
+    expect(stdout(before)).toContain('ViperFS "USER" mounted as D1:');
+    expect(text(rich(outputsOf(cells, "%fs T:lost.txt"))[0])).toMatch(/^size\s+8192$/m);
+    // After it: one committed transaction on the crashed disk, replayed at mount; the copy is whole.
+    const after = outputsOf(cells, "%crash");
+    expect(text(rich(after).find((o) => o.output_type === "display_data"))).toMatch(/\bcommitted\n[\s\S]*the next mount replays/);
+    expect(text(rich(after).find((o) => o.output_type === "execute_result"))).toBe("the mount of D1: replayed 1 journal transaction");
+    const saved = outputsOf(cells, "Type T:saved.txt\n%fs T:saved.txt");
+    expect(stdout(saved)).toContain("# S:startup");
+    expect(text(rich(saved)[0])).toMatch(/^size\s+106$/m);
+    const last = cells.filter((c) => c.source === "%journal").map((c) => text(rich(c.outputs)[0]));
+    expect(last.at(-1)).toMatch(/^D1\s+clean/m);
   }, 150_000);
 });
