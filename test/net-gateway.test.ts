@@ -85,6 +85,12 @@ describe("gateway UDP NAT", () => {
       [GATEWAY_IP, port, "echo:one"], [GATEWAY_IP, port, "echo:two"],
     ]);
     expect(gw.snapshot().udp).toEqual([{ guest: `10.0.2.15:${sp}`, hostPort: expect.any(Number), sent: 2, received: 2 }]);
+    // A new flow after the idle time closes the old socket.
+    await runWithHost(clockRunnable(clock), undefined, { untilNs: clock.now() + 121e9, sliceNs: 1e9 });
+    const sp2 = guest.stack.udp.bind(0, 0, (d) => got.push(d));
+    guest.stack.udp.sendTo(sp2, GATEWAY_IP, port, new TextEncoder().encode("three"));
+    await runWithHost(clockRunnable(clock), gw, { until: () => got.length === 3, maxWallMs: 5000 });
+    expect(gw.snapshot().udp.map((u) => u.guest)).toEqual([`10.0.2.15:${sp2}`]);
   });
 
   it("refuses UDP and ping to addresses outside 127.0.0.0/8 unless allowed", async () => {
@@ -164,7 +170,7 @@ describe("gateway TCP NAT", () => {
   });
 
   it("forwards a host port on 127.0.0.1 into a guest listener (hostfwd)", async () => {
-    const { clock, guest, gw } = guestAndGateway({ hostfwd: [{ hostPort: 0, guestPort: 8080 }] });
+    const { clock, guest, gw } = guestAndGateway({ hostfwd: [{ hostPort: 0, guestPort: 8080 }, { hostPort: 0, guestPort: 8081 }] });
     await gw.tcpNat.ready;
     const l = guest.stack.tcp!.listen(0, 8080, 8);
     if (typeof l === "number") throw new Error("listen");
@@ -190,7 +196,16 @@ describe("gateway TCP NAT", () => {
     cleanups.push(() => void client.destroy());
     await runWithHost(clockRunnable(clock), gw, { until: () => closed, maxWallMs: 5000 });
     expect(answer).toBe("hello host");
-    expect(gw.snapshot().tcp.forwards).toEqual([{ hostPort: port, guest: "10.0.2.15:8080" }]);
+    expect(gw.snapshot().tcp.forwards).toEqual([{ hostPort: port, guest: "10.0.2.15:8080" }, { hostPort: gw.tcpNat.forwardPorts()[1], guest: "10.0.2.15:8081" }]);
+    // A forward to a port the guest does not listen on: the guest's RST closes the host connection.
+    let failed = false;
+    const c2 = net.connect(gw.tcpNat.forwardPorts()[1], "127.0.0.1");
+    c2.on("error", () => {});
+    c2.on("close", () => (failed = true));
+    cleanups.push(() => void c2.destroy());
+    await runWithHost(clockRunnable(clock), gw, { until: () => failed, maxWallMs: 5000 });
+    expect(failed).toBe(true);
+    expect(guest.stack.tcp!.snapshot().counters.resetsSent).toBeGreaterThan(0);
   });
 });
 

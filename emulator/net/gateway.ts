@@ -67,6 +67,8 @@ export interface GatewayOptions {
   random32?: () => number;
   /** UDP NAT sockets kept (default 64, least recently used closed first). */
   maxUdpSockets?: number;
+  /** A UDP NAT socket unused this long (virtual ns) is closed (default 120 s). */
+  udpIdleNs?: number;
   /** TTL of DNS answers (default 300 s). */
   dnsTtl?: number;
 }
@@ -358,6 +360,13 @@ export class Gateway implements NetEndpoint {
     const key = `${guestIp}:${guestPort}`;
     const have = this.udpNat.get(key);
     if (have) return have;
+    const now = this.clock.now();
+    const idle = this.opts.udpIdleNs ?? 120e9;
+    for (const u of [...this.udpNat.values()]) {
+      if (now - u.lastUse < idle) continue;
+      u.socket.close();
+      this.udpNat.delete(u.key);
+    }
     const limit = this.opts.maxUdpSockets ?? 64;
     if (this.udpNat.size >= limit) {
       let old: UdpNat | undefined;

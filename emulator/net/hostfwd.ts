@@ -75,10 +75,10 @@ const TCP_RST = 0x04;
 const TCP_ACK = 0x10;
 const TCP_FIN = 0x01;
 
-let lcgState = 0x2545f491;
-function defaultRandom32(): number {
-  lcgState = (Math.imul(lcgState, 1664525) + 1013904223) >>> 0;
-  return lcgState;
+/** A fixed-seed generator per gateway (its TCP ISNs and ports repeat run to run). */
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
 }
 
 export class TcpNat {
@@ -100,7 +100,7 @@ export class TcpNat {
     const make = opts.tcp ?? ((env) => defaultTcpEngine(env));
     this.tcp = make({
       output: (src, dst, seg) => gw.sendIp(IPPROTO_TCP, src, dst, seg),
-      random32: opts.random32 ?? defaultRandom32,
+      random32: opts.random32 ?? lcg(0x2545f491),
     });
     const l = this.tcp.listen(TCP_ANY, TCP_ANY, 1024);
     if (typeof l !== "number") {
