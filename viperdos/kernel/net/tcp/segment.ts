@@ -137,22 +137,36 @@ function optionBytes(o: TcpOptions): number[] {
 /** Serialise seg from src to dst (host-order u32) with its checksum filled.
  *  SACK blocks that do not fit in the 40 option bytes are left out. */
 export function serializeSegment(src: number, dst: number, seg: TcpSegment): Uint8Array {
-  const opts = optionBytes(seg.options);
-  const hdr = TCP_HEADER_BYTES + opts.length;
+  const o = seg.options;
+  // Most segments carry no options: skip building the option list.
+  const opts = o.mss === undefined && o.windowScale === undefined && !o.sackPermitted && !o.timestamp && !(o.sack && o.sack.length)
+    ? undefined : optionBytes(o);
+  const hdr = TCP_HEADER_BYTES + (opts ? opts.length : 0);
   const b = new Uint8Array(hdr + seg.payload.length);
-  const v = new DataView(b.buffer);
-  v.setUint16(0, seg.srcPort);
-  v.setUint16(2, seg.dstPort);
-  v.setUint32(4, seg.seq >>> 0);
-  v.setUint32(8, seg.ack >>> 0);
+  put16(b, 0, seg.srcPort);
+  put16(b, 2, seg.dstPort);
+  put32(b, 4, seg.seq);
+  put32(b, 8, seg.ack);
   b[12] = (hdr / 4) << 4;
   b[13] = seg.flags & 0xff;
-  v.setUint16(14, seg.window & 0xffff);
-  v.setUint16(18, seg.urgent & 0xffff);
-  b.set(opts, TCP_HEADER_BYTES);
+  put16(b, 14, seg.window);
+  put16(b, 18, seg.urgent);
+  if (opts) b.set(opts, TCP_HEADER_BYTES);
   b.set(seg.payload, hdr);
-  v.setUint16(16, tcpChecksum(src, dst, b));
+  put16(b, 16, tcpChecksum(src, dst, b));
   return b;
+}
+
+function put16(b: Uint8Array, at: number, v: number): void {
+  b[at] = (v >>> 8) & 0xff;
+  b[at + 1] = v & 0xff;
+}
+
+function put32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
 }
 
 function parseOptions(b: Uint8Array, end: number): TcpOptions | string {
@@ -192,17 +206,16 @@ export function parseSegment(src: number, dst: number, b: Uint8Array, verify = t
   const hdr = (b[12]! >> 4) * 4;
   if (hdr < TCP_HEADER_BYTES || hdr > b.length) return `bad data offset ${hdr}`;
   if (verify && tcpChecksum(src, dst, b) !== 0) return "bad checksum";
-  const options = parseOptions(b, hdr);
+  const options = hdr === TCP_HEADER_BYTES ? {} : parseOptions(b, hdr);
   if (typeof options === "string") return options;
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   return {
-    srcPort: v.getUint16(0),
-    dstPort: v.getUint16(2),
-    seq: v.getUint32(4),
-    ack: v.getUint32(8),
+    srcPort: (b[0]! << 8) | b[1]!,
+    dstPort: (b[2]! << 8) | b[3]!,
+    seq: ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0,
+    ack: ((b[8]! << 24) | (b[9]! << 16) | (b[10]! << 8) | b[11]!) >>> 0,
     flags: b[13]! & 0x3f,
-    window: v.getUint16(14),
-    urgent: v.getUint16(18),
+    window: (b[14]! << 8) | b[15]!,
+    urgent: (b[18]! << 8) | b[19]!,
     options,
     payload: b.subarray(hdr),
   };
