@@ -27,7 +27,7 @@ int main(int argc, char **argv)
         return 10;
     }
     char ip[16], gw[16], dns[16];
-    printf("Interface net0  %02x:%02x:%02x:%02x:%02x:%02x  link %s\n", st.mac[0], st.mac[1], st.mac[2], st.mac[3], st.mac[4], st.mac[5],
+    printf("Interface eth0  %02x:%02x:%02x:%02x:%02x:%02x  link %s\n", st.mac[0], st.mac[1], st.mac[2], st.mac[3], st.mac[4], st.mac[5],
            st.link_up ? "up" : "down");
     printf("  inet %s  gateway %s  dns %s\n", vd_format_ip(st.ip, ip), vd_format_ip(st.gateway, gw), vd_format_ip(st.dns, dns));
     printf("  rx %lu packets %lu bytes (%lu dropped)  tx %lu packets %lu bytes\n", (unsigned long)st.rx_packets, (unsigned long)st.rx_bytes,
