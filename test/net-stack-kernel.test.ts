@@ -62,6 +62,9 @@ describe("kernel network over virtio-net", () => {
       name: "eth0", mac: "52:54:00:ab:cd:ef", ip: "10.0.2.15", netmask: "255.255.255.0", gateway: "10.0.2.2", dns: "10.0.2.3", mtu: 1500, linkUp: true,
     });
     expect(snap.stack.routes.map((r) => r.destination)).toEqual(["10.0.2.0/24", "127.0.0.0/8", "0.0.0.0/0"]);
+    // Notebooks get plain JSON: the whole snapshot survives a round trip.
+    expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
+    expect(JSON.parse(JSON.stringify(gw.snapshot()))).toEqual(gw.snapshot());
   });
 
   it("boots without a NIC: no network, nothing logged", () => {
