@@ -344,6 +344,19 @@ describe("RST handling (RFC 9293 + RFC 5961)", () => {
     expect(c.p.stack.snapshot().counters.challengeAcks).toBe(1);
   });
 
+  it("challenge ACKs are rate limited stack-wide (RFC 5961 7)", () => {
+    const c = establishActive({ challengeAckLimit: 5 });
+    for (let i = 0; i < 20; i++) c.p.send({ srcPort: 80, dstPort: c.localPort, seq: c.peerSeq + 10 + i, flags: RST });
+    expect(c.p.drain()).toHaveLength(5);
+    c.p.advance(1000 * MS);
+    c.p.send({ srcPort: 80, dstPort: c.localPort, seq: c.peerSeq + 10, flags: RST });
+    expect(c.p.drain()).toHaveLength(1);
+    const k = c.p.stack.snapshot().counters;
+    expect(k.challengeAcks).toBe(6);
+    expect(k.challengeAcksSuppressed).toBe(15);
+    expect(c.conn.state).toBe("ESTABLISHED");
+  });
+
   it("abort sends RST and fails the connection with CONN_ABORTED", () => {
     const c = establishActive();
     c.conn.abort(c.p.now);

@@ -108,6 +108,8 @@ export interface TcpStackOptions extends TcpConnOptions {
   reassemblyLimit?: number;
   /** Default for TcpConnOptions.trace (default true). */
   traceEnabled?: boolean;
+  /** Challenge ACKs (RFC 5961 7) the whole stack sends per virtual second (default 1000). */
+  challengeAckLimit?: number;
 }
 
 /** Events a connection announces to its owner (level changes, not counts). */
@@ -262,6 +264,8 @@ export interface TcpCounters {
   resetsSent: number;
   resetsReceived: number;
   challengeAcks: number;
+  /** Challenge ACKs not sent because of challengeAckLimit. */
+  challengeAcksSuppressed: number;
   activeOpens: number;
   passiveOpens: number;
   synDropped: number;

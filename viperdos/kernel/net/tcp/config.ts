@@ -27,6 +27,7 @@ export interface TcpConfig {
   synBacklogLimit: number;
   traceCapacity: number;
   reassemblyLimit: number;
+  challengeAckLimit: number;
 }
 
 function num(v: number | undefined, dflt: number, lo: number, hi: number): number {
@@ -60,6 +61,7 @@ export function resolveConfig(o: TcpStackOptions = {}, base?: TcpConfig): TcpCon
     synBacklogLimit: num(o.synBacklogLimit, b?.synBacklogLimit ?? 256, 1, 65536),
     traceCapacity: num(o.traceCapacity, b?.traceCapacity ?? 4096, 1, 1 << 20),
     reassemblyLimit: num(o.reassemblyLimit, b?.reassemblyLimit ?? 256, 1, 65536),
+    challengeAckLimit: num(o.challengeAckLimit, b?.challengeAckLimit ?? 1000, 1, 1_000_000),
   };
 }
 

@@ -53,6 +53,8 @@ export interface ConnHost {
   /** A passive connection became ESTABLISHED. */
   established(conn: Connection): void;
   count(what: "segmentsOut" | "retransmits" | "resetsSent" | "resetsReceived" | "challengeAcks" | "failedConnects"): void;
+  /** May a challenge ACK go out now (RFC 5961 7 rate limit)? Counts it when yes. */
+  challengeAckAllowed(): boolean;
 }
 
 const SYNCHRONIZED: ReadonlySet<TcpState> = new Set<TcpState>(["ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"]);
@@ -861,7 +863,7 @@ export class Connection implements TcpConn {
   }
 
   private challengeAck(nowNs: number): void {
-    this.host.count("challengeAcks");
+    if (!this.host.challengeAckAllowed()) return;
     this.sendAck(nowNs);
   }
 

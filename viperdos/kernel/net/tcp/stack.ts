@@ -106,7 +106,7 @@ export class TcpStack implements TcpStackApi {
   private readonly host: ConnHost;
   readonly counters: TcpCounters = {
     segmentsIn: 0, segmentsOut: 0, badChecksum: 0, malformed: 0, noConnection: 0, resetsSent: 0, resetsReceived: 0,
-    challengeAcks: 0, activeOpens: 0, passiveOpens: 0, synDropped: 0, retransmits: 0, failedConnects: 0,
+    challengeAcks: 0, challengeAcksSuppressed: 0, activeOpens: 0, passiveOpens: 0, synDropped: 0, retransmits: 0, failedConnects: 0,
   };
 
   /** env: output and a seeded random source; opts: stack defaults (api.ts TcpStackOptions). */
@@ -121,6 +121,7 @@ export class TcpStack implements TcpStackApi {
       closed: (c) => this.connClosed(c),
       established: (c) => this.connEstablished(c),
       count: (what) => { this.counters[what]++; },
+      challengeAckAllowed: () => this.challengeAckAllowed(),
     };
   }
 
@@ -154,6 +155,24 @@ export class TcpStack implements TcpStackApi {
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** RFC 5961 7: at most challengeAckLimit challenge ACKs per virtual second, stack-wide. */
+  private challengeWindowStart = -Infinity;
+  private challengesInWindow = 0;
+
+  private challengeAckAllowed(): boolean {
+    if (this.nowNs - this.challengeWindowStart >= 1_000_000_000) {
+      this.challengeWindowStart = this.nowNs;
+      this.challengesInWindow = 0;
+    }
+    if (this.challengesInWindow >= this.cfg.challengeAckLimit) {
+      this.counters.challengeAcksSuppressed++;
+      return false;
+    }
+    this.challengesInWindow++;
+    this.counters.challengeAcks++;
+    return true;
   }
 
   // --- segments in ---
