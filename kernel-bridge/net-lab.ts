@@ -13,6 +13,7 @@ import type { Process } from "../viperdos/kernel/proc/process.js";
 import type { LinkParams } from "../emulator/net/link.js";
 import { Topology, type LabGateway, type LabMachineSpec, type TopologySnapshot } from "../emulator/net/topology.js";
 import type { VirtualClock } from "../emulator/clock.js";
+import { Gateway, type GatewayOptions } from "../emulator/net/gateway.js";
 import { buildGuest } from "../viperdos/tools/build-guest.js";
 import { socketRegistry } from "../viperdos/kernel/syscall/net.js";
 import { attachNic } from "../viperdos/kernel/net/attach.js";
@@ -154,9 +155,24 @@ export class ViperLab {
     return this.topology.snapshot();
   }
 
+  /** Unplug every link and close the gateway's host sockets, if the lab has a gateway. */
   dispose(): void {
     this.topology.dispose();
+    const gw = this.topology.gateway as (LabGateway & { close?: () => Promise<void> }) | undefined;
+    void gw?.close?.();
   }
+}
+
+/**
+ * A lab gateway: the user-mode gateway (emulator/net/gateway.ts) at 10.0.2.2
+ * with DNS at 10.0.2.3 on the lab's switch, reaching 127.0.0.0/8 on the
+ * host. Its host sockets answer in wall time between the lab's slices.
+ */
+export function labGateway(opts: Omit<GatewayOptions, "clock"> = {}): (fabric: VirtualClock) => LabGateway & { close(): Promise<void> } {
+  return (fabric) => {
+    const gw = new Gateway({ clock: fabric, ...opts });
+    return { name: "gateway", endpoint: gw, snapshot: () => ({ ...gw.snapshot() }), close: () => gw.close() };
+  };
 }
 
 /** The kernel's network stack object, if it has one (net/stack.ts, wired by the kernel). */

@@ -18,7 +18,7 @@ import type { LinkParams } from "../emulator/net/link.js";
 import type { Kernel } from "../viperdos/kernel/kernel.js";
 import { ipToString } from "../viperdos/kernel/net/socket.js";
 import { socketRegistry } from "../viperdos/kernel/syscall/net.js";
-import { connectionTraces, LAB_PROGRAMS, netOf, ViperLab, type LabRun } from "./net-lab.js";
+import { connectionTraces, LAB_PROGRAMS, labGateway, netOf, ViperLab, type LabRun } from "./net-lab.js";
 
 type MagicErrorCtor = new (message: string, ename?: string, details?: string[]) => Error;
 
@@ -79,7 +79,7 @@ function parseLinkOptions(args: string[], fail: (msg: string) => Error): { param
 }
 
 const TOPOLOGY_USAGE = [
-  "%topology new NAME NAME... [--seed S] [--bottleneck NAME --delay MS --bw MBIT --queue N --loss P ...]",
+  "%topology new NAME NAME... [--gateway] [--seed S] [--bottleneck NAME --delay MS --bw MBIT --queue N --loss P ...]",
   "%topology [show]                 the lab as a diagram and tables",
   "%topology start NAME PROGRAM [ARGS...]   start a program (iperf, ping, netstat, nslookup, fetch) in the background",
   "%topology run [--for MS] NAME PROGRAM [ARGS...]   run one and wait for it (virtual MS limit, default 60000)",
@@ -89,6 +89,7 @@ const TOPOLOGY_USAGE = [
   "Builds several ViperDOS machines (10.0.2.15, .16, ... in order) on one switch; each",
   "machine's link to the switch carries its delay, bandwidth, queue and loss (%link).",
   "The --bottleneck machine's link gets the link options. Machines run in lockstep.",
+  "--gateway adds the user-mode gateway (10.0.2.2, DNS 10.0.2.3) reaching the host's 127.0.0.0/8.",
 ].join("\n");
 
 const LINK_USAGE = [
@@ -200,7 +201,8 @@ export function netMagics(MagicError: MagicErrorCtor): Magic[] {
       const [cmd = "show", ...args] = ctx.args;
       const lab = labs.get(ctx.session);
       if (cmd === "new") {
-        const seedOpt = takeOpt(args, "--seed");
+        const withGateway = args.includes("--gateway");
+        const seedOpt = takeOpt(args.filter((a) => a !== "--gateway"), "--seed");
         const bn = takeOpt(seedOpt.rest, "--bottleneck");
         const { params, rest } = parseLinkOptions(bn.rest, fail);
         if (rest.length === 0) throw fail("name at least one machine");
@@ -212,6 +214,7 @@ export function netMagics(MagicError: MagicErrorCtor): Magic[] {
         try {
           next = new ViperLab({
             seed,
+            gateway: withGateway ? labGateway() : undefined,
             machines: rest.map((name, i) => ({ name, seed: seed + i, link: bn.value?.toLowerCase() === name.toLowerCase() ? params : undefined })),
           });
         } catch (e) {

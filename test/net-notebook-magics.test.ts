@@ -55,4 +55,15 @@ describe("network magics", () => {
     expect(net.plain).toMatch(/Sockets[\s\S]*tcp\s+0\.0\.0\.0:5201\s+\*\s+listening/);
     expect((await cell(ex, "%net carol")).r).toMatchObject({ status: "error", evalue: expect.stringMatching(/no machine carol/) });
   }, 60_000);
+
+  it("a lab with the gateway resolves names and pings 10.0.2.2", async () => {
+    const ex = new MagicExecutor();
+    const lab = await cell(ex, "%topology new alice --gateway");
+    expect(lab.plain).toMatch(/gateway\s+10\.0\.2\.2 \(DNS 10\.0\.2\.3\)/);
+    const ns = await cell(ex, "%topology run alice nslookup gateway localhost");
+    expect(ns.out.text).toMatch(/\[alice\] Name: +gateway\n\[alice\] Address: 10\.0\.2\.2/);
+    expect(ns.out.text).toMatch(/\[alice\] Address: 127\.0\.0\.1/);
+    const ping = await cell(ex, "%topology run alice ping gateway -c 2");
+    expect(ping.out.text).toMatch(/2 sent, 2 received, 0% lost/);
+  }, 30_000);
 });
