@@ -77,6 +77,8 @@ describe("gateway UDP NAT", () => {
     cleanups.push(() => new Promise<void>((res) => server.close(() => res())));
     const port = server.address().port;
     const { clock, guest, gw } = guestAndGateway();
+    let activity = 0;
+    const unsubscribe = gw.onHostActivity(() => activity++);
     const got: Datagram[] = [];
     const sp = guest.stack.udp.bind(0, 0, (d) => got.push(d));
     for (const msg of ["one", "two"]) expect(guest.stack.udp.sendTo(sp, GATEWAY_IP, port, new TextEncoder().encode(msg))).toBe(0);
@@ -85,6 +87,8 @@ describe("gateway UDP NAT", () => {
       [GATEWAY_IP, port, "echo:one"], [GATEWAY_IP, port, "echo:two"],
     ]);
     expect(gw.snapshot().udp).toEqual([{ guest: `10.0.2.15:${sp}`, hostPort: expect.any(Number), sent: 2, received: 2 }]);
+    expect(activity).toBe(2); // one per echo that came back
+    unsubscribe();
     // A new flow after the idle time closes the old socket.
     await runWithHost(clockRunnable(clock), undefined, { untilNs: clock.now() + 121e9, sliceNs: 1e9 });
     const sp2 = guest.stack.udp.bind(0, 0, (d) => got.push(d));

@@ -124,6 +124,7 @@ export class Gateway implements NetEndpoint {
   private pendingLookups = 0;
   private closed = false;
   private activityWaiters: (() => void)[] = [];
+  private readonly activityListeners: (() => void)[] = [];
 
   constructor(readonly opts: GatewayOptions) {
     this.clock = opts.clock;
@@ -188,11 +189,25 @@ export class Gateway implements NetEndpoint {
     });
   }
 
+  /**
+   * Call `cb` after every host event that put something on the wire (a
+   * runner that stopped because the machine went idle restarts from it).
+   * Returns an unsubscribe function.
+   */
+  onHostActivity(cb: () => void): () => void {
+    this.activityListeners.push(cb);
+    return () => {
+      const i = this.activityListeners.indexOf(cb);
+      if (i >= 0) this.activityListeners.splice(i, 1);
+    };
+  }
+
   /** Called by host event handlers after they acted. */
   hostActivity(): void {
     const w = this.activityWaiters;
     this.activityWaiters = [];
     for (const f of w) f();
+    for (const f of [...this.activityListeners]) f();
   }
 
   // --- Helpers ---------------------------------------------------------------------------------
