@@ -9,6 +9,8 @@ import { Kernel } from "../viperdos/kernel/kernel.js";
 import { runProgram } from "../viperdos/kernel/boot.js";
 import { parseElf } from "../viperdos/kernel/mm/elf.js";
 import { buildBootImages } from "../viperdos/tools/images.js";
+import type { Process } from "../viperdos/kernel/proc/process.js";
+import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
 
 export interface KernelCommand {
   name: string;
@@ -120,21 +122,72 @@ export const bootCommand: KernelCommand = {
       }
       return 0;
     }
-    runInteractive(k, session);
+    runInteractive(k, session, shell, () => ended);
     return 0;
   },
 };
 
-/** Raw terminal: keys to the guest, Ctrl+A X quits (Ctrl+A Ctrl+A sends one Ctrl+A). */
-function runInteractive(k: Kernel, session: ConsoleSession): void {
+/** Longest stretch (wall ms) the machine runs before the terminal's keys get a turn. */
+const TTY_SLICE_MS = 20;
+/** Wall ms a program stopped with Ctrl+C gets to die of SIGINT before SIGKILL. */
+const TTY_SIGINT_GRACE_MS = 500;
+
+/**
+ * Raw terminal: keys to the guest, Ctrl+A X quits (Ctrl+A Ctrl+A sends one
+ * Ctrl+A). The machine runs in wall slices, so keys are seen while a program
+ * runs. Ctrl+C plays the tty driver's part: the byte goes to the guest when
+ * the shell or a program is reading the console (vinit drops the line, edit
+ * sees a key); when the shell's programs run without reading it, they get
+ * SIGINT (SIGKILL if still alive TTY_SIGINT_GRACE_MS later).
+ */
+function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ended: () => boolean): void {
   const stdin = process.stdin;
+  let done = false;
   const finish = (why: string): void => {
+    done = true;
     stdin.setRawMode(false);
     stdin.pause();
     out(1, `\n[viperdos: ${why}]\n`);
     process.exitCode = 0;
   };
-  if (session.runToWait()) return finish("shell ended, powered off");
+  /** The shell's descendants still alive (what a tty calls the foreground job). */
+  const foreground = (): Process[] =>
+    k.processes().filter((p) => {
+      if (p.state !== "live" || p === shell) return false;
+      for (let q = p.parent; q; q = q.parent) if (q === shell) return true;
+      return false;
+    });
+  const readingConsole = (ps: Process[]): boolean => k.allTasks().some((t) => ps.includes(t.process) && t.state === "blocked" && t.wait?.kind === "console");
+  let pumping = false;
+  /** Run one slice; schedule the next while the guest is busy. */
+  const pump = (): void => {
+    pumping = false;
+    if (done) return;
+    const deadline = performance.now() + TTY_SLICE_MS;
+    while (!ended() && !session.waitingForInput() && performance.now() < deadline) {
+      const why = k.runUntil(k.machine.now() + 1e9, () => ended() || session.waitingForInput() || performance.now() >= deadline);
+      if (why === "idle") break; // nothing can happen until a key arrives
+    }
+    if (ended()) return finish("shell ended, powered off");
+    if (!session.waitingForInput() && !pumping) {
+      pumping = true;
+      setImmediate(pump);
+    }
+  };
+  const ctrlC = (): void => {
+    const fg = foreground();
+    if (fg.length === 0 || readingConsole(fg)) {
+      k.typeInput("\x03");
+      return;
+    }
+    const depth = (p: Process): number => (p.parent ? depth(p.parent) + 1 : 0);
+    fg.sort((a, b) => depth(b) - depth(a)); // children first: their parent still waits for them
+    for (const p of fg) sendSignal(k, p, SIG.INT, 0);
+    setTimeout(() => {
+      for (const p of fg) if (p.state === "live") sendSignal(k, p, SIG.KILL, 0);
+      if (!pumping) pump();
+    }, TTY_SIGINT_GRACE_MS);
+  };
   let ctrlA = false;
   stdin.on("data", (chunk: Buffer) => {
     const keys: number[] = [];
@@ -146,13 +199,16 @@ function runInteractive(k: Kernel, session: ConsoleSession): void {
         continue;
       }
       if (b === 0x01) ctrlA = true;
-      else keys.push(b);
+      else if (b === 0x03) {
+        if (keys.length > 0) k.typeInput(Uint8Array.from(keys.splice(0)));
+        ctrlC();
+      } else keys.push(b);
     }
-    if (keys.length === 0) return;
-    k.typeInput(Uint8Array.from(keys));
-    if (session.runToWait()) finish("shell ended, powered off");
+    if (keys.length > 0) k.typeInput(Uint8Array.from(keys));
+    if (!pumping) pump();
   });
   stdin.resume();
+  pump();
 }
 
 export const runCommand: KernelCommand = {

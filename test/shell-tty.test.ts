@@ -1,6 +1,6 @@
 // `viperdos boot` in a real pseudo-terminal (a tmux session): raw mode, keys
 // reach the guest one chunk at a time, Ctrl+C goes to the shell (drops the
-// line), Ctrl+A X quits, EndShell powers off; the full-screen editor (edit)
+// line, or stops a running program), Ctrl+A X quits, EndShell powers off; the full-screen editor (edit)
 // edits and saves a file. Skipped when tmux is missing.
 // (tmux capture-pane drops trailing blanks: a prompt shows as "SYS:>".)
 
@@ -98,5 +98,18 @@ describe.skipIf(!hasTmux)("vinit in a terminal", () => {
     await waitFor((p) => /SYS:>\s*$/m.test(p) && !p.includes("unsaved"));
     keys("type T:note", "Enter"); // lower case: this output, not the first Type's
     expect(await waitFor((p) => /type T:note\n(.*\n){2}SYS:>/.test(p))).toMatch(/type T:note\nhello world!\nsecond abc\nSYS:>/);
+  });
+  it("Ctrl+C stops a running program (SIGINT, ***Break, Why says so); the shell stays usable", async () => {
+    start();
+    await waitFor((p) => /SYS:>\s*$/m.test(p));
+    tmux("send-keys", "-t", session, "ipcbench 100000", "Enter"); // runs for many seconds of wall time
+    await waitFor((p) => /SYS:> ipcbench 100000\n/.test(p));
+    await sleep(300);
+    tmux("send-keys", "-t", session, "C-c");
+    expect(await waitFor((p) => /\*\*\*Break\n\[rc 130\]\nSYS:>/.test(p))).toMatch(/\*\*\*Break\n\[rc 130\]\nSYS:>/);
+    tmux("send-keys", "-t", session, "Why", "Enter");
+    expect(await waitFor((p) => p.includes("ipcbench was stopped by signal 2 (SIGINT: Ctrl+C)"))).toContain("(status 130)");
+    tmux("send-keys", "-t", session, "Echo still here", "Enter");
+    expect(await waitFor((p) => /^still here$/m.test(p))).toMatch(/^still here$/m);
   });
 });

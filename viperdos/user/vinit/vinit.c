@@ -622,6 +622,13 @@ static int run_program(int argc, char **argv)
         snprintf(last_why, sizeof last_why, "%s was killed (status %d)", pname, (int)status);
         return RC_FAIL;
     }
+    if (status > 128 && status < 128 + 32) { /* the kernel's exit code for death by signal (128 + sig) */
+        int sig = (int)status - 128;
+        if (sig == 2) printf("***Break\n"); /* Ctrl+C, as AmigaDOS reports it */
+        snprintf(last_why, sizeof last_why, "%s was stopped by signal %d%s (status %d)", pname, sig,
+                 sig == 2 ? " (SIGINT: Ctrl+C)" : sig == 9 ? " (SIGKILL)" : sig == 11 ? " (SIGSEGV: bad memory access)" : "", (int)status);
+        return status;
+    }
     if (status != 0) snprintf(last_why, sizeof last_why, "%s returned %d", pname, (int)status);
     return status;
 }
