@@ -18,8 +18,9 @@
 // used entry, copies the frame out, reposts the buffer, kicks RX once, and
 // hands the frames to `onFrame` (the NetStack) after the ring is whole again.
 // Transmit: copy into a free TX buffer, publish, kick. Buffers come back
-// through the TX used ring (our device completes at the kick; a slower one
-// would be waited for: with none free the frame is dropped and counted).
+// through the TX used ring, reclaimed at the next transmit (TX completions
+// raise no interrupt: NO_INTERRUPT in the TX avail flags). Our device
+// completes at the kick; with none free the frame is dropped and counted.
 
 import { RAM_BASE } from "../../../emulator/bus.js";
 import type { Machine } from "../../../emulator/machine.js";
@@ -180,6 +181,8 @@ export class VirtioNetDriver {
       for (let i = 0; i < n; i++) this.putDesc(ring, i, q === RXQ ? BUF_SIZE : 0, q === RXQ ? DESC_F_WRITE : 0);
     }
     [this.rx, this.tx] = rings;
+    // TX completions are reclaimed when sending: no interrupt for them (avail.flags NO_INTERRUPT, 2.7.7).
+    this.machine.bus.ramView.setUint16(this.tx.avail - RAM_BASE, 1, true);
     this.txFree = Array.from({ length: n }, (_, i) => i);
     for (let i = 0; i < n; i++) this.publish(this.rx, i);
     this.wr(REG.STATUS, STATUS.ACKNOWLEDGE | STATUS.DRIVER | STATUS.FEATURES_OK | STATUS.DRIVER_OK);
