@@ -132,8 +132,8 @@ describe("notebooks executed by nbconvert", () => {
     const { cells, ms } = execute("02-memory-and-page-tables.ipynb");
     expectNoErrors(cells);
     expect(ms).toBeLessThan(60_000);
-    // %pt's tree is a display_data; a cell's "%advance" line gives its execute_result.
-    const trees = cells.filter((c) => c.source.endsWith("%pt 1")).map((c) => c.outputs.filter((o) => o.output_type === "display_data"));
+    // %pt's tree is a display_data; a cell's "%advance" line gives its execute_result. PID 1 is vinit, cowdemo PID 2.
+    const trees = cells.filter((c) => c.source.endsWith("%pt 2")).map((c) => c.outputs.filter((o) => o.output_type === "display_data"));
     expect(trees.map((t) => t.length)).toEqual([1, 1, 1, 1]);
     for (const [o] of trees) expect(joined(o.data?.["text/html"] as string)).toContain("<details");
     const withCow = trees.map(([o]) => joined(o.data?.["text/plain"] as string));
@@ -186,7 +186,7 @@ describe("notebooks executed by nbconvert", () => {
     expectNoErrors(cells);
     expect(ms).toBeLessThan(60_000);
     expect(stdout(outputsOf(cells, "%run ipc"))).toContain("ipc: ok");
-    const caps = rich(outputsOf(cells, "%caps 3"))[0];
+    const caps = rich(outputsOf(cells, "%caps capdemo"))[0];
     expect(joined(caps.data?.["text/html"] as string)).toMatch(/Derivation tree[\s\S]*<ul><li>[\s\S]*<ul><li>[\s\S]*<ul><li>/);
     const bench = rich(outputsOf(cells, "%bench ipc --sizes 8,64,512,4096 --iters 100"));
     expect(bench.map((o) => o.output_type)).toEqual(["execute_result"]);
@@ -210,7 +210,17 @@ describe("notebooks executed by nbconvert", () => {
     const notes = text(rich(outputsOf(cells, "%fs T:notes.txt"))[0]);
     expect(notes).toMatch(/^size\s+10000$/m);
     expect(notes).toMatch(/^blocks\s+3$/m);
-    expect(text(rich(outputsOf(cells, "Copy S:startup T:startup.bak\n%journal"))[0])).toMatch(/Last transaction[\s\S]*D1\s+\d+\s+0 1 \d+/);
+    // The %%ts cell plots one Copy's disk writes: two transactions, each copies -> commit -> home blocks -> header emptied.
+    const ts = cells.find((c) => c.source.startsWith("%%ts"))!;
+    const plot = rich(ts.outputs).find((o) => o.output_type === "display_data");
+    expectChart(plot);
+    const writes = text(plot).split("\n").filter((l) => /^\d+: block/.test(l)).map((l) => l.replace(/^\d+: block \d+ \((.*)\)$/, "$1"));
+    expect(writes.filter((w) => w === "journal header")).toHaveLength(4); // commit + empty, twice
+    expect(writes[0]).toBe("journal copies");
+    expect(writes.indexOf("home block")).toBeGreaterThan(writes.indexOf("journal header"));
+    expect(text(rich(ts.outputs).find((o) => o.output_type === "execute_result"))).toMatch(/^\d+ writes, \d+ flushes$/);
+    const journals = cells.filter((c) => c.source === "%journal").map((c) => text(rich(c.outputs)[0]));
+    expect(journals[0]).toMatch(/Last transaction[\s\S]*D1\s+\d+\s+0 1 \d+/);
     // Before the commit point: nothing to replay, the file keeps its first two writes.
     const before = outputsOf(cells, "%crash --before-commit");
     expect(text(rich(before).find((o) => o.output_type === "display_data"))).toContain("nothing to replay");
@@ -224,7 +234,6 @@ describe("notebooks executed by nbconvert", () => {
     const saved = outputsOf(cells, "Type T:saved.txt\n%fs T:saved.txt");
     expect(stdout(saved)).toContain("# S:startup");
     expect(text(rich(saved)[0])).toMatch(/^size\s+106$/m);
-    const last = cells.filter((c) => c.source === "%journal").map((c) => text(rich(c.outputs)[0]));
-    expect(last.at(-1)).toMatch(/^D1\s+clean/m);
+    expect(journals.at(-1)).toMatch(/^D1\s+clean/m);
   }, 150_000);
 });
