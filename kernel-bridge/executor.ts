@@ -15,13 +15,16 @@ import { GuestShell, typedLine, type ShellLineResult } from "./shell.js";
 import { notebookImages } from "./images.js";
 import { TsCells } from "./tscell.js";
 import { complete, inspectAt } from "./complete.js";
+import { LiveViews } from "./live.js";
 
 /** Where a running cell's output goes (tslab's habit: injected, never a socket). */
 export interface OutputSinks {
   /** Text on the cell's stdout or stderr, as it appears. */
   writeStream(name: "stdout" | "stderr", text: string): void;
-  /** A rich display (display_data); text/plain is always present. */
-  writeDisplay(data: MimeBundle, metadata?: Record<string, unknown>): void;
+  /** A rich display (display_data); text/plain is always present. With `displayId` it can be updated later. */
+  writeDisplay(data: MimeBundle, metadata?: Record<string, unknown>, displayId?: string): void;
+  /** Replace the display shown with `displayId` (update_display_data); absent where updates cannot go. */
+  updateDisplay?(displayId: string, data: MimeBundle, metadata?: Record<string, unknown>): void;
 }
 
 export type ExecuteOutcome = { status: "ok"; result?: MimeBundle } | ({ status: "error" } & ErrorContent);
@@ -68,6 +71,8 @@ export class Session {
   /** The guest shell (vinit) of the current machine; undefined when it could not start (shellError says why). */
   shell: GuestShell | undefined;
   shellError: string | undefined;
+  /** Views updated in place while cells run the machine (live.ts). */
+  readonly live = new LiveViews();
   private consoleSink: ((text: string) => void) | undefined;
   private decoder = new TextDecoder();
 
@@ -92,6 +97,7 @@ export class Session {
     this.decoder = new TextDecoder();
     this.shell = undefined;
     this.shellError = undefined;
+    this.live.clear();
     let disks: { sys: string | Uint8Array; user: string | Uint8Array } | undefined = withDisks;
     if (!disks) try {
       const built = notebookImages();
@@ -131,6 +137,7 @@ export class Session {
       virtualNs: this.kernel?.machine.now() ?? 0,
       shell: this.shell?.snapshot() ?? null,
       shellError: this.shellError ?? null,
+      live: this.live.snapshot(),
     };
   }
 }
@@ -156,7 +163,7 @@ export async function runShellLine(session: Session, line: string, sinks: Output
   const typed = typedLine(line.trim());
   if (typeof typed !== "string") return errorOutcome("UsageError", typed.error);
   const attach = (feed: (t: string) => void) => session.attachConsole(feed);
-  const r = await sh.runLine(typed, attach, (t) => sinks.writeStream("stdout", t), signal);
+  const r = await sh.runLine(typed, attach, (t) => sinks.writeStream("stdout", t), signal, () => session.live.tick(session.kernel, sinks));
   if (r.end === "interrupted") return errorOutcome("Interrupted", `the cell was interrupted (Ctrl+C) during: ${typed}`);
   if (r.end === "input") return errorOutcome("InputNeeded", `${typed}: the command waited for console input, which a cell cannot type; it was stopped with Ctrl+C`);
   if (r.end === "stuck") return errorOutcome("MachineStuck", `${typed}: every task is blocked and no event is pending`, ["%boot starts a fresh machine"]);
@@ -202,7 +209,7 @@ export const TS_CELL_USAGE = [
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Run the session's machine `ms` of virtual time in wall slices; Interrupted on abort. */
-export async function advanceMachine(session: Session, ms: number, signal: AbortSignal): Promise<{ virtualMs: number; wallMs: number }> {
+export async function advanceMachine(session: Session, ms: number, signal: AbortSignal, sinks?: OutputSinks): Promise<{ virtualMs: number; wallMs: number }> {
   if (!Number.isFinite(ms) || ms < 0 || ms > 3_600_000) throw new RangeError(`advance: ${ms} ms is not within 0..3600000`);
   const k = session.ensureKernel();
   const until = k.machine.now() + ms * 1e6;
@@ -211,6 +218,7 @@ export async function advanceMachine(session: Session, ms: number, signal: Abort
     if (signal.aborted) throw new Interrupted();
     const deadline = performance.now() + SLICE_MS;
     k.runUntil(until, () => performance.now() >= deadline);
+    if (sinks) await session.live.tick(k, sinks);
     await yieldToEventLoop();
   }
   return { virtualMs: ms, wallMs: performance.now() - t0 };
@@ -222,7 +230,7 @@ export class MagicExecutor implements CellExecutor {
 
   constructor(readonly session = new Session()) {
     this.ts = new TsCells(session, {
-      advance: (ms, io) => advanceMachine(session, ms, io.signal),
+      advance: (ms, io) => advanceMachine(session, ms, io.signal, io.sinks),
       sh: async (line, io) => {
         const r = await runShellLine(session, line, io.sinks, io.signal);
         if ("status" in r) throw Object.assign(new Error(r.status === "error" ? r.evalue : "failed"), { name: r.status === "error" ? r.ename : "ShellError" });
@@ -233,6 +241,15 @@ export class MagicExecutor implements CellExecutor {
 
   async execute(code: string, sinks: OutputSinks, signal: AbortSignal): Promise<ExecuteOutcome> {
     this.session.cells++;
+    try {
+      return await this.executeCell(code, sinks, signal);
+    } finally {
+      // The live views show the state the cell ended in.
+      await this.session.live.tick(this.session.kernel, sinks, true).catch(() => {});
+    }
+  }
+
+  private async executeCell(code: string, sinks: OutputSinks, signal: AbortSignal): Promise<ExecuteOutcome> {
     const first = /^\s*%%(\S+)(.*)(?:\n|$)/.exec(code);
     if (first) {
       if (first[1] !== "ts") return errorOutcome("UsageError", `unknown cell magic %%${first[1]}; the one cell magic is %%ts`, TS_CELL_USAGE.split("\n"));

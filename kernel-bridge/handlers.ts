@@ -31,7 +31,12 @@ export const LANGUAGE_INFO = {
   codemirror_mode: "shell",
 };
 
+/** A comm target: answers each comm_msg's data with the data of a reply comm_msg (never throws). */
+export type CommTarget = (data: unknown) => Record<string, unknown>;
+
 export interface HandlerOptions {
+  /** Comm targets the kernel offers, by target_name. */
+  commTargets?: Record<string, CommTarget>;
   /** Called after shutdown_reply is sent (main.ts closes the sockets and exits). */
   onShutdown?: (restart: boolean) => void;
   log?: (s: string) => void;
@@ -77,6 +82,8 @@ export class KernelHandlers {
   private abortBelow = 0;
   private shuttingDown = false;
   private readonly log: (s: string) => void;
+  /** Open comms: comm_id -> target_name. */
+  private readonly comms = new Map<string, string>();
 
   constructor(
     private readonly transport: Transport,
@@ -132,6 +139,9 @@ export class KernelHandlers {
       complete_request: this.complete,
       inspect_request: this.inspect,
       comm_info_request: this.commInfo,
+      comm_open: this.commOpen,
+      comm_msg: this.commMsg,
+      comm_close: this.commClose,
       history_request: this.history,
       shutdown_request: this.shutdown,
       interrupt_request: this.interrupt,
@@ -179,7 +189,43 @@ export class KernelHandlers {
   }
 
   commInfo(msg: JupyterMessage, channel: Channel): void {
-    this.reply(channel, msg, "comm_info_reply", { status: "ok", comms: {} });
+    const want = typeof msg.content.target_name === "string" ? msg.content.target_name : undefined;
+    const comms: Record<string, { target_name: string }> = {};
+    for (const [id, target] of this.comms) if (want === undefined || want === target) comms[id] = { target_name: target };
+    this.reply(channel, msg, "comm_info_reply", { status: "ok", comms });
+  }
+
+  /** comm_open from the front end: kept when the target exists, else answered comm_close. */
+  commOpen(msg: JupyterMessage): void {
+    const id = msg.content.comm_id;
+    const target = msg.content.target_name;
+    if (typeof id !== "string" || id === "" || typeof target !== "string") return this.log("comm_open without comm_id/target_name: dropped");
+    if (!this.opts.commTargets?.[target]) {
+      this.iopub(msg, "comm_close", { comm_id: id, data: { error: `no comm target ${target}` } });
+      return;
+    }
+    this.comms.set(id, target);
+    if (msg.content.data && typeof msg.content.data === "object" && Object.keys(msg.content.data).length > 0) this.commMsg(msg);
+  }
+
+  /** comm_msg on an open comm: the target's answer goes back on iopub with the same comm_id. */
+  commMsg(msg: JupyterMessage): void {
+    const id = msg.content.comm_id;
+    const target = typeof id === "string" ? this.comms.get(id) : undefined;
+    const fn = target ? this.opts.commTargets?.[target] : undefined;
+    if (!fn) return this.log(`comm_msg for unknown comm ${String(id)}: dropped`);
+    let data: Record<string, unknown>;
+    try {
+      data = fn(msg.content.data);
+    } catch (e) {
+      data = { ok: false, error: String(e) };
+    }
+    this.iopub(msg, "comm_msg", { comm_id: id, data });
+  }
+
+  commClose(msg: JupyterMessage): void {
+    const id = msg.content.comm_id;
+    if (typeof id === "string") this.comms.delete(id);
   }
 
   history(msg: JupyterMessage, channel: Channel): void {
@@ -242,9 +288,13 @@ export class KernelHandlers {
     });
     const sinks: OutputSinks = {
       writeStream: (name, text) => streams.write(name, text),
-      writeDisplay: (data: MimeBundle, metadata = {}) => {
+      writeDisplay: (data: MimeBundle, metadata = {}, displayId?: string) => {
         streams.flush();
-        if (!silent) this.iopub(msg, "display_data", { data, metadata, transient: {} });
+        if (!silent) this.iopub(msg, "display_data", { data, metadata, transient: displayId ? { display_id: displayId } : {} });
+      },
+      updateDisplay: (displayId: string, data: MimeBundle, metadata = {}) => {
+        streams.flush();
+        if (!silent) this.iopub(msg, "update_display_data", { data, metadata, transient: { display_id: displayId } });
       },
     };
     const abort = new AbortController();

@@ -15,7 +15,8 @@ import { channelsView } from "../widgets/channels.js";
 import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
 import { buildGuest, GuestBuildError, repoRoot } from "../viperdos/tools/build-guest.js";
 import type { Process } from "../viperdos/kernel/proc/process.js";
-import { Interrupted, SLICE_MS, type OutputSinks, type Session } from "./executor.js";
+import { advanceMachine, Interrupted, SLICE_MS, type OutputSinks, type Session } from "./executor.js";
+import { LIVE_INTERVAL_MS, LIVE_VIEWS } from "./live.js";
 import type { MimeBundle } from "./protocol.js";
 import { Kernel } from "../viperdos/kernel/kernel.js";
 import { netMagics } from "./net-magics.js";
@@ -148,6 +149,7 @@ async function runProcess(ctx: MagicContext, p: Process, untilNs: number): Promi
     if (k.machine.now() >= untilNs) return "time limit";
     const deadline = performance.now() + SLICE_MS;
     k.runUntil(untilNs, () => p.state !== "live" || performance.now() >= deadline);
+    await ctx.session.live.tick(k, ctx.sinks);
     await yieldToEventLoop();
   }
   if (interruptedAt !== undefined) throw new Interrupted();
@@ -177,10 +179,12 @@ const boot: Magic = {
 const mem: Magic = {
   name: "mem",
   summary: "memory statistics: pages, buddy free lists, slabs, processes",
-  usage: "%mem [--chart]\n\nPhysical memory, buddy allocator and slab caches, and each process's resident pages.\n--chart: the free/used/reserved pages as a bar chart instead.",
+  usage: "%mem [--chart] [--live]\n\nPhysical memory, buddy allocator and slab caches, and each process's resident pages.\n--chart: the free/used/reserved pages as a bar chart instead.\n--live: keep the view updated while later cells run the machine (%watch mem).",
   async run(ctx) {
-    const chart = takeFlag(ctx.args, "--chart", this.usage);
+    const live = ctx.args.includes("--live");
+    const chart = takeFlag(ctx.args.filter((a) => a !== "--live"), "--chart", this.usage);
     const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    if (live) return void (await ctx.session.live.watch(chart ? "memchart" : "mem", k, ctx.sinks));
     const s = inspectKernel(k);
     ctx.sinks.writeDisplay(chart ? await memoryChart(s) : memoryBundle(s));
   },
@@ -197,19 +201,27 @@ const sched: Magic = {
   name: "sched",
   summary: "per-CPU run queues and the scheduling timeline chart",
   usage: [
-    "%sched [--timeline | --queues]",
+    "%sched [--timeline | --queues] [--live]",
     "",
     "Each CPU's current task and queues (deadline, FIFO/RR by level, fair), every task,",
     "then the scheduling timeline: which task ran on which CPU when, as a Gantt chart",
     "over virtual time. --timeline: the chart only; --queues: the tables only.",
+    "--live: the views stay updated in place while cells run the machine (%watch sched timeline).",
   ].join("\n"),
   async run(ctx) {
-    if (ctx.args.length > 1 || (ctx.args.length === 1 && !["--timeline", "--queues"].includes(ctx.args[0]))) {
-      throw new MagicError(`unexpected argument ${ctx.args.find((a) => a !== "--timeline" && a !== "--queues") ?? ctx.args[1]}`, "UsageError", this.usage.split("\n"));
+    const live = ctx.args.includes("--live");
+    const args = ctx.args.filter((a) => a !== "--live");
+    if (args.length > 1 || (args.length === 1 && !["--timeline", "--queues"].includes(args[0]))) {
+      throw new MagicError(`unexpected argument ${args.find((a) => a !== "--timeline" && a !== "--queues") ?? args[1]}`, "UsageError", this.usage.split("\n"));
     }
     const k = await withConsole(ctx, () => ctx.session.ensureKernel());
-    if (ctx.args[0] !== "--timeline") ctx.sinks.writeDisplay(schedulerBundle(inspectKernel(k)));
-    if (ctx.args[0] !== "--queues") ctx.sinks.writeDisplay(await timelineChart(k));
+    if (live) {
+      if (args[0] !== "--timeline") await ctx.session.live.watch("sched", k, ctx.sinks);
+      if (args[0] !== "--queues") await ctx.session.live.watch("timeline", k, ctx.sinks);
+      return;
+    }
+    if (args[0] !== "--timeline") ctx.sinks.writeDisplay(schedulerBundle(inspectKernel(k)));
+    if (args[0] !== "--queues") ctx.sinks.writeDisplay(await timelineChart(k));
   },
 };
 
@@ -470,23 +482,53 @@ function buildBench(name: string): Uint8Array {
 
 const advance: Magic = {
   name: "advance",
-  summary: "let the machine run for some virtual time",
-  usage: "%advance MS\n\nRuns the session's machine for MS milliseconds of virtual time (1..3600000),\nstreaming the console; live programs keep running. Interrupt to stop early.",
+  summary: "let the machine run for some virtual time (live views update)",
+  usage: [
+    "%advance MS[ms] [--live]",
+    "",
+    "Runs the session's machine for MS milliseconds of virtual time (1..3600000),",
+    "streaming the console; live programs keep running. Interrupt to stop early.",
+    "The live views (%watch, --live) update in place as it runs; --live with none",
+    "watched adds the run queues (%watch sched) first.",
+  ].join("\n"),
   async run(ctx) {
-    const { opts, rest } = parseOptions(ctx.args.length === 1 ? ["--ms", ctx.args[0]] : ctx.args, { ms: [1, 3_600_000] }, this.usage);
-    if (rest.length || opts.ms === undefined) throw new MagicError("expected MS", "UsageError", this.usage.split("\n"));
+    const live = ctx.args.includes("--live");
+    const rest = ctx.args.filter((a) => a !== "--live");
+    const m = rest.length === 1 ? /^(\d+)(ms)?$/.exec(rest[0]) : null;
+    const ms = m ? Number(m[1]) : NaN;
+    if (!m || ms < 1 || ms > 3_600_000) throw new MagicError("expected MS (1..3600000), e.g. 200 or 200ms", "UsageError", this.usage.split("\n"));
     return withConsole(ctx, async () => {
       const k = ctx.session.ensureKernel();
-      const until = k.machine.now() + opts.ms! * 1e6;
-      const t0 = performance.now();
-      while (k.machine.now() < until) {
-        if (ctx.signal.aborted) throw new Interrupted();
-        const deadline = performance.now() + SLICE_MS;
-        k.runUntil(until, () => performance.now() >= deadline);
-        await yieldToEventLoop();
-      }
-      return textBundle(`advanced ${opts.ms} ms virtual (wall ${(performance.now() - t0).toFixed(0)} ms); virtual time now ${(k.machine.now() / 1e6).toFixed(3)} ms`);
+      if (live && ctx.session.live.snapshot().watches.length === 0) await ctx.session.live.watch("sched", k, ctx.sinks);
+      const r = await advanceMachine(ctx.session, ms, ctx.signal, ctx.sinks);
+      return textBundle(`advanced ${ms} ms virtual (wall ${r.wallMs.toFixed(0)} ms); virtual time now ${(k.machine.now() / 1e6).toFixed(3)} ms`);
     });
+  },
+};
+
+const watch: Magic = {
+  name: "watch",
+  summary: "views updated in place while the machine runs",
+  usage: [
+    "%watch VIEW... | %watch off [VIEW] | %watch list",
+    "",
+    "Shows each VIEW now and updates it in place (update_display_data) while later",
+    "cells run the machine (%advance, shell lines, %run, advance() in %%ts), at most",
+    `every ${LIVE_INTERVAL_MS} ms of wall time and when a cell ends. off: stop (all, or VIEW).`,
+    `Views: ${Object.entries(LIVE_VIEWS).map(([n, v]) => `${n} (${v.summary})`).join(", ")}.`,
+  ].join("\n"),
+  async run(ctx) {
+    const [first, ...more] = ctx.args;
+    if (first === undefined) throw new MagicError("expected a VIEW, off or list", "UsageError", this.usage.split("\n"));
+    if (first === "list") return textBundle(JSON.stringify(ctx.session.live.snapshot(), null, 1));
+    if (first === "off") {
+      if (more.length > 1) throw new MagicError(`unexpected argument ${more[1]}`, "UsageError", this.usage.split("\n"));
+      return textBundle(`stopped ${ctx.session.live.unwatch(more[0])} live view(s)`);
+    }
+    const bad = ctx.args.find((v) => !LIVE_VIEWS[v]);
+    if (bad) throw new MagicError(`unknown view ${bad}; views: ${Object.keys(LIVE_VIEWS).join(", ")}`, "UsageError", this.usage.split("\n"));
+    const k = await withConsole(ctx, () => ctx.session.ensureKernel());
+    for (const v of ctx.args) await ctx.session.live.watch(v, k, ctx.sinks);
   },
 };
 
@@ -505,7 +547,7 @@ const help: Magic = {
   },
 };
 
-export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, channels, fs, journal, crashMagic(MagicError), trace, run, advance, bench, ...netMagics(MagicError), help];
+export const MAGICS: readonly Magic[] = [boot, mem, sched, pt, caps, channels, fs, journal, crashMagic(MagicError), trace, run, advance, watch, bench, ...netMagics(MagicError), help];
 
 /** The magic called `name` (without %), if any. */
 export function findMagic(name: string): Magic | undefined {

@@ -6,6 +6,7 @@
 import { KernelSockets, readConnectionFile } from "./sockets.js";
 import { KernelHandlers } from "./handlers.js";
 import { MagicExecutor } from "./executor.js";
+import { answerInspect, INSPECT_TARGET } from "./comms.js";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
@@ -31,8 +32,10 @@ export async function startKernel(connectionFile: string): Promise<number | unde
     log(`cannot bind the sockets on ${info.ip}: ${String(e)}`);
     return 1;
   }
-  const handlers = new KernelHandlers(sockets, new MagicExecutor(), randomUUID(), {
+  const executor = new MagicExecutor();
+  const handlers = new KernelHandlers(sockets, executor, randomUUID(), {
     log,
+    commTargets: { [INSPECT_TARGET]: (data) => answerInspect(executor.session, data) },
     onShutdown: () => {
       void sockets.close().finally(() => process.exit(0));
     },

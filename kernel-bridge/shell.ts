@@ -186,9 +186,9 @@ export class GuestShell {
    * Type `line` (already cleaned by typedLine) and run the machine in wall
    * slices until the prompt is back, streaming the output through `emit`
    * (attachConsole routes the console to `feed`). `signal` aborted means
-   * Ctrl+C (see the file comment).
+   * Ctrl+C (see the file comment). `onSlice` runs between slices (live views).
    */
-  async runLine(line: string, attach: (feed: (text: string) => void) => () => void, emit: (text: string) => void, signal: AbortSignal): Promise<ShellLineResult> {
+  async runLine(line: string, attach: (feed: (text: string) => void) => () => void, emit: (text: string) => void, signal: AbortSignal, onSlice?: () => Promise<void>): Promise<ShellLineResult> {
     const k = this.k;
     const filter = new EchoFilter(emit);
     const detach = attach((t) => filter.push(t));
@@ -227,6 +227,7 @@ export class GuestShell {
           break;
         }
         if (!this.console.waitingForInput()) filter.release(true);
+        if (onSlice) await onSlice();
         await yieldToEventLoop();
       }
     } finally {
