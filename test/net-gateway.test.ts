@@ -210,6 +210,10 @@ describe("gateway TCP NAT", () => {
     await runWithHost(clockRunnable(clock), gw, { until: () => failed, maxWallMs: 5000 });
     expect(failed).toBe(true);
     expect(guest.stack.tcp!.snapshot().counters.resetsSent).toBeGreaterThan(0);
+    // A host port already taken: `ready` rejects with a clear message.
+    const taken = new Gateway({ clock: new VirtualClock(), hostfwd: [{ hostPort: port, guestPort: 22 }] });
+    cleanups.push(() => taken.close());
+    await expect(taken.tcpNat.ready).rejects.toThrow(`hostfwd 127.0.0.1:${port} -> 10.0.2.15:22: listen EADDRINUSE`);
   });
 });
 

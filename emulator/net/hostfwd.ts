@@ -108,6 +108,8 @@ export class TcpNat {
       l.on(() => this.acceptAll());
     }
     this.ready = Promise.all((opts.hostfwd ?? []).map((f) => this.forward(f))).then(() => undefined);
+    this.ready.catch(() => {}); // a caller that never awaits `ready` must not crash the process
+
   }
 
   private now(): number {
@@ -230,7 +232,7 @@ export class TcpNat {
     const entry = { server, fwd: f, port: 0 };
     this.servers.push(entry);
     return new Promise((resolve, reject) => {
-      server.once("error", reject);
+      server.on("error", (e: Error) => reject(new Error(`hostfwd 127.0.0.1:${f.hostPort} -> ${f.guestIp ?? "10.0.2.15"}:${f.guestPort}: ${e.message}`)));
       server.listen(f.hostPort, "127.0.0.1", () => {
         const a = server.address();
         entry.port = typeof a === "object" && a ? a.port : f.hostPort;
