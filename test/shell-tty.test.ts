@@ -77,7 +77,9 @@ describe.skipIf(!hasTmux)("vinit in a terminal", () => {
     await waitFor((p) => /SYS:>\s*$/m.test(p));
     const keys = (...k: string[]) => tmux("send-keys", "-t", session, ...k);
     keys("edit T:note", "Enter");
-    expect(await waitFor((p) => /T:note +line 1\/1 col 1 +new file/.test(p))).toMatch(/^~$/m);
+    const first = await waitFor((p) => /T:note +line 1\/1 col 1 +new file/.test(p));
+    expect(first).toMatch(/^~$/m);
+    expect(first.split("\n")[49]).toMatch(/^ T:note/); // the status line on the pane's last row: edit asked the terminal its size
     keys("hello world", "Enter", "xsecond ac", "Left", "b", "Home", "DC", "Up", "End", "!");
     let pane = await waitFor((p) => /T:note \[modified\] +line 1\/2 col 13/.test(p));
     expect(pane).toMatch(/^hello world!\nsecond abc\n~\n/);

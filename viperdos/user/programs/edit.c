@@ -7,13 +7,16 @@
  *   printable keys, Enter, Tab                     insert
  *   Backspace, Delete (also Ctrl+D), Ctrl+K        delete (Ctrl+K: to the end of the line)
  *   Ctrl+S save, Ctrl+Q quit (twice when there are unsaved changes)
- * The screen size comes from TTY_GET_SIZE, else 24 x 80. The whole text
+ * The screen size comes from TTY_GET_SIZE, else from asking the terminal
+ * (a cursor position report after moving to 999;999, answered within
+ * 300 ms), else 24 x 80. The whole text
  * lives in one buffer of up to 256 KiB; longer files are refused. Exits 0,
  * 10 when FILE is missing or cannot be opened/read (a directory, ...), 20
  * when the console cannot be read. */
 #include <string.h>
 #include <stdio.h>
 #include <viperdos/syscall.h>
+#include <viperdos/ipc.h>
 
 #define O_RDONLY 0
 #define O_WRONLY 1
@@ -36,7 +39,7 @@ static const char *path;
 static char message[128];
 
 /* --- the frame: built in memory, written with one call ---------------------------------------- */
-static char frame[64 * 1024];
+static char frame[128 * 1024]; /* a full screen of up to 200 x 300 with its escapes */
 static usize flen;
 
 static void emit(const char *s, usize n)
@@ -276,6 +279,59 @@ static void save(void)
     snprintf(message, sizeof message, "wrote %ld bytes", len);
 }
 
+/* Keys that arrived while waiting for the terminal's size report; fed first. */
+static unsigned char early[64];
+static int nearly;
+
+/* Ask the terminal for its size: move far down-right, request the cursor
+ * position (ESC [ 6 n), read "ESC [ rows ; cols R" for up to 300 ms (poll on
+ * the console). Other bytes are kept as keys. Returns 1 when it answered. */
+static int ask_terminal_size(void)
+{
+    vd_ret ps = vd_poll_create();
+    if (ps.status != 0) return 0;
+    u32 poll = (u32)ps.r1;
+    int ok = 0;
+    if (vd_poll_add(poll, VD_CONSOLE_HANDLE, VD_POLL_CONSOLE).status == 0) {
+        emits("\0337\033[999;999H\033[6n\0338");
+        flush_frame();
+        char reply[32];
+        int n = 0;
+        u64 until = (u64)vd_time_now().r1 + 300;
+        while (!ok) {
+            u64 now = (u64)vd_time_now().r1;
+            if (now >= until) break;
+            struct vd_poll_event ev[1];
+            vd_ret w = vd_poll_wait(poll, ev, 1, (i64)(until - now));
+            if (w.status != 0 || w.r1 == 0) break;
+            unsigned char ch;
+            vd_ret r = vd_read(0, &ch, 1);
+            if (r.status != 0 || r.r1 != 1) break;
+            if (n == 0 && ch != 27) { /* a key typed meanwhile */
+                if (nearly < (int)sizeof early) early[nearly++] = ch;
+                continue;
+            }
+            if (n < (int)sizeof reply - 1) reply[n++] = (char)ch;
+            if (ch == 'R') {
+                reply[n] = 0;
+                long r2 = 0, c2 = 0;
+                char *p = reply + 2;
+                while (*p >= '0' && *p <= '9') r2 = r2 * 10 + (*p++ - '0');
+                if (*p == ';') p++;
+                while (*p >= '0' && *p <= '9') c2 = c2 * 10 + (*p++ - '0');
+                if (reply[1] == '[' && r2 >= 3 && r2 <= 200 && c2 >= 10 && c2 <= 300) {
+                    rows = (int)r2;
+                    cols = (int)c2;
+                    ok = 1;
+                }
+                n = 0;
+            }
+        }
+    }
+    vd_cap_revoke(poll); /* poll sets have no close call of their own: revoke drops the handle */
+    return ok;
+}
+
 /* One key (after escape decoding). Returns 0 to quit. */
 enum { K_UP = 256, K_DOWN, K_RIGHT, K_LEFT, K_HOME, K_END, K_DEL, K_PGUP, K_PGDN };
 
@@ -372,21 +428,22 @@ int main(int argc, char **argv)
     int rc = load();
     if (rc) return rc;
     vd_ret sz = vd_tty_get_size();
-    if (sz.status == 0 && sz.r1 > 0) {
-        long r = (long)((u64)sz.r1 >> 32), c = (long)(sz.r1 & 0xffffffff);
-        if (r >= 3 && r <= 500 && c >= 10 && c <= 500) { rows = (int)r; cols = (int)c; }
-    }
+    long sr = sz.status == 0 ? (long)((u64)sz.r1 >> 32) : 0, sc = sz.status == 0 ? (long)(sz.r1 & 0xffffffff) : 0;
     fflush(stdout);
     emits("\033[?1049h\033[2J"); /* the alternate screen: the shell's screen comes back on quit */
+    if (sr >= 3 && sr <= 200 && sc >= 10 && sc <= 300) {
+        rows = (int)sr;
+        cols = (int)sc;
+    } else ask_terminal_size();
     rc = 0;
-    for (;;) {
+    int go = 1;
+    for (int i = 0; i < nearly && go; i++) go = feed(early[i]);
+    for (; go;) {
         draw();
         unsigned char in[64];
         vd_ret r = vd_read(0, in, sizeof in);
         if (r.status != 0 || r.r1 <= 0) { rc = 20; break; }
-        int go = 1;
         for (long i = 0; i < r.r1 && go; i++) go = feed(in[i]);
-        if (!go) break;
     }
     emits("\033[2J\033[H\033[?1049l");
     flush_frame();
