@@ -194,6 +194,24 @@ describe("sending", () => {
     expect(ev).toContain("window-open");
   });
 
+  it("a probe the peer takes (its window reopened) moves SND.UNA past the probe byte", () => {
+    const c = establishActive({}, { mss: 1000 });
+    c.conn.send(bytes(1000), c.p.now);
+    c.p.take();
+    c.peerAck = c.iss + 1001;
+    peerSend(c, { window: 0 });
+    c.conn.send(bytes(10), c.p.now);
+    c.p.advance(c.p.stack.nextTimerNs()! - c.p.now);
+    const probe = c.p.take();
+    expect(probe.payload.length).toBe(1);
+    c.peerAck = c.iss + 1002; // took the byte, window open again
+    peerSend(c, { window: 5000 });
+    const rest = c.p.take();
+    expect(rest.seq).toBe(c.iss + 1002);
+    expect(rest.payload.length).toBe(9);
+    expect(c.conn.snapshot().sndUna).toBe(c.iss + 1002);
+  });
+
   it("send buffer: accepts up to its size, 0 when full, 'writable' once ACKs free room", () => {
     const c = establishActive({ sndBuf: 4096 }, { mss: 1000 });
     expect(c.conn.send(bytes(10000), c.p.now)).toBe(4096);

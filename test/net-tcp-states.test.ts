@@ -245,6 +245,29 @@ describe("FIN and TIME_WAIT", () => {
     expect(c.p.stack.connections()).toHaveLength(0);
   });
 
+  it("close in SYN-SENT: with nothing queued the connection is dropped; with data, it goes out then FIN", () => {
+    const p = new ScriptedPeer();
+    const a = p.stack.connect(IP_A, IP_B, 80, 0);
+    if (typeof a === "number") throw new Error("connect");
+    p.take();
+    a.close(0);
+    expect(a.state).toBe("CLOSED");
+    expect(a.error).toBe(0);
+    expect(p.out).toHaveLength(0);
+    const b = p.stack.connect(IP_A, IP_B, 80, 0);
+    if (typeof b === "number") throw new Error("connect");
+    const syn = p.take();
+    expect(b.send(bytes(20), 0)).toBe(20);
+    b.close(0);
+    expect(b.state).toBe("SYN-SENT");
+    p.send({ srcPort: 80, dstPort: syn.srcPort, seq: PEER_ISN, ack: syn.seq + 1, flags: SYN | ACK, options: { mss: 1000 } });
+    expect(b.state).toBe("FIN-WAIT-1");
+    const segs = p.drain();
+    expect(segs.map((s) => s.flags)).toEqual([ACK, ACK | PSH | FIN]); // the FIN rides on the data
+    expect(segs[1]!.payload.length).toBe(20);
+    expect(segs[1]!.seq).toBe(syn.seq + 1);
+  });
+
   it("close with unread data resets the connection (RFC 2525)", () => {
     const c = establishPassive();
     peerSend(c, { payload: bytes(5), flags: ACK | PSH });

@@ -88,6 +88,16 @@ describe("TCP engine to engine", () => {
     expect(r.client.trace().some((t) => t.event === "partial-ack")).toBe(true);
   });
 
+  it("is deterministic: the same seed gives the same segments, trace and counters", () => {
+    const link = { delayNs: 3 * MS, rateBytesPerSec: 5_000_000, queuePackets: 30, loss: 0.03, reorder: 0.03, reorderNs: 2 * MS };
+    const a = transfer(link, { cc: "cubic" }, 21, 256 * 1024);
+    const b = transfer(link, { cc: "cubic" }, 21, 256 * 1024);
+    expect(a.received).toBe(256 * 1024);
+    expect(b.client.trace()).toEqual(a.client.trace());
+    expect(b.net.a.snapshot().counters).toEqual(a.net.a.snapshot().counters);
+    expect(b.net.now).toBe(a.net.now);
+  });
+
   it("moves 2 MB intact with CUBIC, timestamps and a small receive window", () => {
     const r = transfer({ delayNs: 2 * MS, rateBytesPerSec: 20_000_000, queuePackets: 50, loss: 0.01 }, { cc: "cubic", timestamps: true, rcvBuf: 32 * 1024 }, 3);
     expect(r.ok).toBe(true);

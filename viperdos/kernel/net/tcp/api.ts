@@ -82,7 +82,8 @@ export interface TcpConnectOptions extends TcpConnOptions {
 export interface TcpStackOptions extends TcpConnOptions {
   /** Our MSS to advertise (default 1460: 1500-byte MTU). */
   mss?: number;
-  /** Offer window scaling / SACK / timestamps in our SYNs (default true each). */
+  /** Offer (and accept) window scaling and SACK (default true each), and RFC 7323
+   *  timestamps (default false: 12 bytes per segment, no PAWS). */
   windowScaling?: boolean;
   sack?: boolean;
   timestamps?: boolean;
@@ -216,7 +217,9 @@ export interface TcpConn {
   recv(max: number): Uint8Array | "eof" | undefined;
   /** Send FIN after the queued data (half close). Idempotent. */
   shutdownWrite(nowNs: number): void;
-  /** Graceful close: FIN after queued data; unread received data makes it an abort (RFC 9293 3.10.4 / RFC 2525). */
+  /** Graceful close: FIN after queued data; unread received data makes it an abort (RFC 9293 3.10.4 / RFC 2525).
+   *  In SYN-SENT with nothing queued the connection is simply dropped; with data queued
+   *  the handshake completes, the data goes out, then the FIN. */
   close(nowNs: number): void;
   /** Send RST (if synchronized) and drop to CLOSED with CONN_ABORTED. */
   abort(nowNs: number): void;

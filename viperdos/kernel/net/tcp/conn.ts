@@ -279,8 +279,8 @@ export class Connection implements TcpConn {
   close(nowNs: number): void {
     if (this._state === "CLOSED" || this._state === "TIME-WAIT") return;
     this.userClosed = true;
-    if (this._state === "SYN-SENT") {
-      this.enterClosed(0);
+    if (this._state === "SYN-SENT" && this.sndBuf.length === 0) {
+      this.enterClosed(0); // RFC 9293 3.10.4: nothing to deliver, delete the TCB
     } else if (this.rx.buf.length > 0 || this.rx.ooo.count > 0) {
       // Unread data: RFC 2525 2.17 - a reset tells the peer it was lost.
       this.abort(nowNs);
