@@ -68,7 +68,7 @@ export class EchoFilter {
   release(partial: boolean): void {
     let cut = this.pending.lastIndexOf("\n") + 1;
     const tail = this.pending.slice(cut);
-    if (partial && !PROMPT_AT_END.test("\n" + tail)) cut = this.pending.length;
+    if (partial && tail !== "" && !PROMPT_AT_END.test("\n" + tail)) cut = this.pending.length;
     else {
       // The last complete line "[rc N]" stays until it is known not to be the shell's note.
       const m = /(?:^|\n)(\[rc -?\d+\]\n)$/.exec(this.pending.slice(0, cut));

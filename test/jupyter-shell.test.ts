@@ -44,9 +44,12 @@ describe("EchoFilter", () => {
     f.push("spin\n...");
     f.release(true);
     expect(shown).toBe("...");
+    f.push("\n[rc 20]\n");
+    f.release(true); // at a slice boundary, a last "[rc N]" line still waits for the prompt
+    expect(shown).toBe("...\n");
     f.push("[rc 3]\nmore\n");
     expect(f.finish(true)).toEqual({ rc: 0, prompt: undefined });
-    expect(shown).toBe("...[rc 3]\nmore\n");
+    expect(shown).toBe("...\n[rc 20]\n[rc 3]\nmore\n");
   });
 
   test("typedLine: tabs become blanks, control characters go, long lines are refused", () => {
