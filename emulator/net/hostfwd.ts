@@ -70,6 +70,8 @@ interface Splice {
 
 /** The gateway's address (gateway.ts GATEWAY_IP; repeated to keep the import one-way). */
 const GATEWAY_IP = ipv4(10, 0, 2, 2);
+/** Wall time a connected host socket waits for the guest to finish its handshake. */
+const ACCEPT_TIMEOUT_MS = 30_000;
 const TCP_SYN = 0x02;
 const TCP_RST = 0x04;
 const TCP_ACK = 0x10;
@@ -162,6 +164,12 @@ export class TcpNat {
     socket.once("connect", () => {
       this.pending.delete(key);
       this.toAccept.set(key, socket);
+      // The guest may never finish its handshake: do not keep the host socket for ever.
+      setTimeout(() => {
+        if (this.toAccept.get(key) !== socket) return;
+        this.toAccept.delete(key);
+        socket.destroy();
+      }, ACCEPT_TIMEOUT_MS).unref();
       this.engine((tcp) => tcp.input(p.src, p.dst, p.seg, this.now()));
       this.gw.hostActivity();
     });
@@ -332,7 +340,7 @@ export class TcpNat {
 
   /** Host operations the guest may be waiting for: connects under way, open splices. */
   outstanding(): number {
-    return this.pending.size + this.splices.size;
+    return this.pending.size + this.toAccept.size + this.splices.size;
   }
 
   /** Close every server and host socket. */
@@ -340,6 +348,8 @@ export class TcpNat {
     this.gw.clock.cancel(this.timer);
     for (const p of this.pending.values()) p.socket.destroy();
     this.pending.clear();
+    for (const s of this.toAccept.values()) s.destroy();
+    this.toAccept.clear();
     for (const s of this.splices) s.socket.destroy();
     this.splices.clear();
     await Promise.all(this.servers.map((e) => new Promise<void>((r) => e.server.close(() => r()))));
