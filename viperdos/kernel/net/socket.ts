@@ -320,6 +320,16 @@ export class SocketObject extends KernelObject {
     return E.OK;
   }
 
+  /**
+   * Bytes SOCKET_SEND can queue now: the connection's free send buffer
+   * (Infinity for UDP and for sockets whose send would fail anyway, so the
+   * call reaches send() and reports the error).
+   */
+  sendRoom(): number {
+    if (this.proto !== "tcp" || this.state !== "connected" || !this.conn) return Infinity;
+    return this.conn.sendSpace;
+  }
+
   /** SOCKET_SEND: bytes queued (0 when the buffer is full), or an error (-603, -601). */
   send(bytes: Uint8Array): number {
     if (this.proto === "udp") return this.remotePort ? this.sendTo(bytes, this.remoteIp, this.remotePort) : E.NOT_CONNECTED;

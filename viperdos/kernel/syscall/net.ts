@@ -199,7 +199,9 @@ function send(k: Kernel, t: Task, a: readonly bigint[]): Outcome {
   const len = Math.min(n(a[2]), MAX_IO);
   if (len < 0) return err(E.INVALID_ARG);
   if (len === 0) return ok(0);
-  const bytes = copyIn(t.process.as, n(a[1]), len);
+  // Copy in only what the send buffer can take now. With no room, one byte still goes to the
+  // engine: its refusal (a short send) is what makes it announce "writable" later.
+  const bytes = copyIn(t.process.as, n(a[1]), Math.min(len, Math.max(s.sendRoom(), 1)));
   if (typeof bytes === "number") return err(bytes);
   const r = s.send(bytes);
   if (r < 0) return err(r);
