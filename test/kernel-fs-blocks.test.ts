@@ -106,7 +106,7 @@ describe("block-granular writes", () => {
     expect(fsck(img.bytes).problems).toEqual([]);
   });
 
-  it("O_TRUNC frees the blocks; a failed write (volume full) changes nothing", () => {
+  it("O_TRUNC frees the blocks; a write that finds the volume full fails with -506 and fsck stays clean", () => {
     const { vfs, m, open, img, pattern } = setup();
     const free0 = m.vol.sb.freeBlocks;
     const f = open("D1:t/x", O.WRONLY | O.CREAT);

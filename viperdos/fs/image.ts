@@ -13,6 +13,8 @@ export interface BlockDevice {
   readBlock(n: number): Uint8Array;
   /** Replace block `n` with `data` (4096 bytes). Throws FsError if n is out of range. */
   writeBlock(n: number, data: Uint8Array): void;
+  /** Block `n` without a copy, for reading only (optional: the kernel's block cache). Throws as readBlock. */
+  peek?(n: number): Uint8Array;
 }
 
 export class MemoryImage implements BlockDevice {

@@ -194,8 +194,8 @@ export class Volume {
   }
 
   private ptrAt(block: number, i: number): number {
-    const b = this.dev.readBlock(block);
-    return this.checkPtr(Number(new DataView(b.buffer).getBigUint64(8 * i, true)), `indirect block ${block}[${i}]`);
+    const b = this.dev.peek ? this.dev.peek(block) : this.dev.readBlock(block);
+    return this.checkPtr(Number(new DataView(b.buffer, b.byteOffset).getBigUint64(8 * i, true)), `indirect block ${block}[${i}]`);
   }
 
   /** Physical block of logical block `idx` of `inode`, 0 for a hole. Errors: pointer out of range, beyond double-indirect. */

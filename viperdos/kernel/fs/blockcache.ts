@@ -128,6 +128,16 @@ export class BlockCache implements BlockDevice {
     return this.entry(n).data.slice();
   }
 
+  /**
+   * Block `n` without a copy (the READ path). The caller must not modify it;
+   * the array stays as it is (writes replace a block's array, never mutate
+   * it), so a view taken now keeps today's bytes. Throws as readBlock.
+   */
+  peek(n: number): Uint8Array {
+    this.check(n, "read");
+    return this.entry(n).data;
+  }
+
   /** Replace block `n` in the cache (dirty until flushed). Throws FsError (out of range, wrong size). */
   writeBlock(n: number, data: Uint8Array): void {
     this.check(n, "write");

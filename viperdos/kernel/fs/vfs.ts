@@ -446,13 +446,22 @@ export class Vfs {
         }
         if (first >= 0) throw new WouldBlock(first);
       }
+      const first = Math.floor(f.pos / BLOCK_SIZE);
+      if (Math.floor((end - 1) / BLOCK_SIZE) === first) {
+        // Within one block: a view of the cached block, no copy (the syscall copies it to the user).
+        const b = vol.blockOf(inode, first);
+        const within = f.pos % BLOCK_SIZE;
+        const view = b ? cache.peek(b).subarray(within, within + end - f.pos) : new Uint8Array(end - f.pos);
+        f.pos = end;
+        return view;
+      }
       const out = new Uint8Array(end - f.pos);
       for (let at = f.pos; at < end; ) {
         const idx = Math.floor(at / BLOCK_SIZE);
         const within = at % BLOCK_SIZE;
         const n = Math.min(BLOCK_SIZE - within, end - at);
         const b = vol.blockOf(inode, idx);
-        if (b) out.set(vol.dev.readBlock(b).subarray(within, within + n), at - f.pos);
+        if (b) out.set(cache.peek(b).subarray(within, within + n), at - f.pos);
         at += n;
       }
       f.pos = end;
