@@ -9,6 +9,7 @@ import { reporter, type Emit } from "./report.js";
 import { benchKernel } from "./kernel.js";
 import { benchUserDriver } from "./udriver.js";
 import { benchNet } from "./net.js";
+import { benchStorage } from "./storage.js";
 
 interface Bench {
   name: string;
@@ -23,6 +24,7 @@ const BENCHES: Bench[] = [
   { name: "kernel", run: (e) => benchKernel(e) },
   { name: "udriver", run: benchUserDriver },
   { name: "net", run: (e) => benchNet(e) },
+  { name: "storage", run: (e) => benchStorage(e) },
 ];
 
 async function main(): Promise<void> {
