@@ -9,7 +9,7 @@ import net from "node:net";
 import { createHash } from "node:crypto";
 import { VirtualClock } from "../emulator/clock.js";
 import { Gateway, GATEWAY_IP, type GatewayOptions } from "../emulator/net/gateway.js";
-import { runWithHost } from "../emulator/net/host-runner.js";
+import { runnableOf, runWithHost } from "../emulator/net/host-runner.js";
 import { E } from "../viperdos/kernel/errors.js";
 import { defaultTcpEngine } from "../viperdos/kernel/net/tcp-engine.js";
 import type { TcpConn } from "../viperdos/kernel/net/tcp/api.js";
@@ -262,5 +262,24 @@ describe("gateway opt-ins and pacing", () => {
     expect(racing.idleWaits).toBe(0);
     // Unpaced, the slices race through virtual time while the host peer sleeps.
     expect(vRacing).toBeGreaterThan(5 * vPaced);
+  });
+});
+
+describe("host runner adapters", () => {
+  it("runs any runUntil/now object (a topology) with the gateway's host I/O live", async () => {
+    const server = dgram.createSocket("udp4");
+    server.on("message", (m, r) => server.send(m, r.port, r.address));
+    await new Promise<void>((res) => server.bind(0, "127.0.0.1", () => res()));
+    cleanups.push(() => new Promise<void>((res) => server.close(() => res())));
+    const { clock, guest, gw } = guestAndGateway();
+    const inner = clockRunnable(clock);
+    let calls = 0;
+    const lab = runnableOf({ now: () => clock.now(), runUntil: (ns: number) => { calls++; return inner.runUntil(ns); } });
+    const got: Datagram[] = [];
+    const sp = guest.stack.udp.bind(0, 0, (d) => got.push(d));
+    guest.stack.udp.sendTo(sp, GATEWAY_IP, server.address().port, Uint8Array.of(7));
+    expect(await runWithHost(lab, gw, { until: () => got.length === 1, maxWallMs: 5000 })).toBe("done");
+    expect(calls).toBeGreaterThan(0);
+    expect(await runWithHost(lab, gw, { untilNs: clock.now() + 10e6 })).toBe("until");
   });
 });

@@ -76,6 +76,19 @@ export async function runWithHost(m: HostRunnable, gw: Gateway | undefined, o: H
   }
 }
 
+/**
+ * A HostRunnable for anything that runs to a virtual time and tells its
+ * time, e.g. a multi-machine Topology (topology.ts) with the gateway on its
+ * switch. `idle()` says whether every CPU is idle; without it the runner
+ * assumes so, and paces on host I/O whenever some is outstanding.
+ */
+export function runnableOf(t: { now(): number; runUntil(untilNs: number, stop?: () => boolean): unknown }, idle: () => boolean = () => true): HostRunnable {
+  return {
+    machine: { now: () => t.now(), cpus: [0], isIdle: () => idle() },
+    runUntil: (ns, stop) => String(t.runUntil(ns, stop)),
+  };
+}
+
 function allIdle(m: HostRunnable): boolean {
   for (let i = 0; i < m.machine.cpus.length; i++) {
     if (m.machine.isOnline && !m.machine.isOnline(i)) continue;
