@@ -44,7 +44,7 @@ export interface BootImages {
 /** Every program of the images as guest build options (vinit first). */
 export function imageBuilds(): GuestBuildOptions[] {
   return [
-    { name: "vinit.sys", sources: ["viperdos/user/vinit/vinit.c"], opt: "-O2", os: "viperdos" },
+    { name: "vinit.sys", sources: ["viperdos/user/vinit/vinit.c", "viperdos/user/vinit/lineedit.c"], opt: "-O2", os: "viperdos" },
     ...Object.entries(USER_PROGRAMS).map(([n, src]): GuestBuildOptions => ({ name: `prg-${n}`, sources: [src], opt: "-O2", os: "viperdos" })),
   ];
 }
