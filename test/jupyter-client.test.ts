@@ -89,7 +89,21 @@ try:
         if m["parent_header"].get("msg_id") == mid and m["msg_type"] == "stream":
             msgs.append(m["content"]["text"])
     out["interrupt"]["streamed"] = "".join(msgs)
-    out["after"] = run("%sched")
+    out["after"] = run("%sched --queues")
+    out["ts"] = run("%%ts\nconst x: number = 6 * 7;\nconsole.log('x is', x);\nx")
+    out["complete"] = kc.complete("Type C:hel", 10, reply=True, timeout=10)["content"]
+    out["inspect"] = kc.inspect("%fs C:x", 2, reply=True, timeout=10)["content"]
+    out["watch"] = run("%watch clock")
+    out["advance"] = run("%advance 20ms")
+    kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": "c1", "target_name": "viperdos.inspect", "data": {}}))
+    req = kc.session.msg("comm_msg", {"comm_id": "c1", "data": {"request": "kernel"}})
+    kc.shell_channel.send(req)
+    deadline = time.time() + 15
+    while time.time() < deadline and "comm" not in out:
+        m = kc.get_iopub_msg(timeout=10)
+        if m["msg_type"] == "comm_msg" and m["parent_header"].get("msg_id") == req["header"]["msg_id"]:
+            out["comm"] = m["content"]
+    out["comm_info"] = kc.comm_info(reply=True, timeout=10)["content"]
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=False)
@@ -101,7 +115,7 @@ const NOTEBOOK = String.raw`
 import sys, json, nbformat
 from nbclient import NotebookClient
 nb = nbformat.v4.new_notebook()
-nb.cells = [nbformat.v4.new_code_cell(c) for c in ["%help", "%boot --cpus 1 --mem 64", "%mem"]]
+nb.cells = [nbformat.v4.new_code_cell(c) for c in ["%help", "%boot --cpus 1 --mem 64", "%mem", "Echo from a notebook", "%%ts\n1 + 1"]]
 client = NotebookClient(nb, kernel_name="viperdos", timeout=60)
 client.on_notebook_start = lambda notebook: print("KERNEL_PID", client.km.provisioner.pid, file=sys.stderr, flush=True)
 client.execute()
@@ -109,7 +123,7 @@ print(json.dumps(nb))
 `;
 
 describe("real Jupyter clients", () => {
-  test("jupyter_client: kernel_info, magics, an error, interrupt, shutdown", () => {
+  test("jupyter_client: kernel_info, magics, shell lines, a ShellError, interrupt of a guest program, %%ts, complete, inspect, update_display_data, comms, shutdown", () => {
     const r = python(CLIENT, { JUPYTER_PATH: join(work, "share", "jupyter") });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -140,6 +154,22 @@ describe("real Jupyter clients", () => {
     expect(out.interrupt.seconds).toBeLessThan(5);
     expect(out.interrupt.streamed).toContain("spin: 600000 ms");
     expect(out.after.reply.status).toBe("ok");
+
+    expect(out.ts.reply.status).toBe("ok");
+    expect(out.ts.iopub.filter((m: { type: string }) => m.type === "stream").map((m: { content: { text: string } }) => m.content.text).join("")).toBe("x is 42\n");
+    expect(out.ts.iopub.find((m: { type: string }) => m.type === "execute_result").content.data["text/plain"]).toBe("42");
+    expect(out.complete).toMatchObject({ status: "ok", matches: ["C:hello.prg"], cursor_start: 5, cursor_end: 10 });
+    expect(out.inspect).toMatchObject({ status: "ok", found: true });
+    expect(out.inspect.data["text/plain"]).toMatch(/^%fs PATH/);
+    const shown = out.watch.iopub.find((m: { type: string }) => m.type === "display_data");
+    const displayId = shown.content.transient.display_id;
+    expect(displayId).toMatch(/^viperdos-clock-/);
+    const updates = out.advance.iopub.filter((m: { type: string }) => m.type === "update_display_data");
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates.every((m: { content: { transient: { display_id: string } } }) => m.content.transient.display_id === displayId)).toBe(true);
+    expect(out.comm).toMatchObject({ comm_id: "c1", data: { request: "kernel", ok: true } });
+    expect(out.comm.data.snapshot.processes.map((p: { name: string }) => p.name)).toContain("vinit");
+    expect(out.comm_info).toMatchObject({ status: "ok", comms: { c1: { target_name: "viperdos.inspect" } } });
     expect(out.alive_after_shutdown).toBe(false);
   }, 100_000);
 
@@ -148,9 +178,11 @@ describe("real Jupyter clients", () => {
     expect(r.status, r.stderr).toBe(0);
     const nb = JSON.parse(r.stdout.trim().split("\n").pop()!);
     const outputs = nb.cells.map((c: { outputs: { output_type: string }[] }) => c.outputs.map((o) => o.output_type));
-    expect(outputs).toEqual([["display_data"], ["stream"], ["display_data"]]);
+    expect(outputs).toEqual([["display_data"], ["stream"], ["display_data"], ["stream"], ["execute_result"]]);
     expect(nb.cells[2].outputs[0].data["text/plain"]).toMatch(/total\s+16384/);
-    expect(nb.cells.map((c: { execution_count: number }) => c.execution_count)).toEqual([1, 2, 3]);
+    expect(nb.cells[3].outputs[0].text).toBe("from a notebook\n");
+    expect(nb.cells[4].outputs[0].data["text/plain"]).toBe("2");
+    expect(nb.cells.map((c: { execution_count: number }) => c.execution_count)).toEqual([1, 2, 3, 4, 5]);
   }, 100_000);
 });
 
