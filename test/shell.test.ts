@@ -187,6 +187,11 @@ describe("vinit over piped input", () => {
     expect(steps.at(-2)?.output).toBe("done\n");
   });
 
+  it("read of a program runs it unpaged and says so", () => {
+    const { steps } = boot("read hello x\n");
+    expect(outputOf(steps, "read hello x")).toBe("(read: hello is a program; its output is not paged)\nHello from ViperDOS! (cwd SYS:)\n  arg 1: x\n");
+  });
+
   it("Tab completes commands (built-in and C:) and paths", () => {
     const { steps } = boot("Vers\t\nsysi\t\nType S:sta\t\nS\t\n");
     expect(steps[0].command).toBe("Version ");
