@@ -56,6 +56,10 @@ export interface SocketStack {
   now(): number;
 }
 
+/** Ephemeral ports for sockets bound to port 0 (RFC 6335 dynamic range). */
+export const EPHEMERAL_FIRST = 49152;
+export const EPHEMERAL_LAST = 65535;
+
 /** Queued datagrams per UDP socket (more are dropped and counted). */
 export const UDP_QUEUE_LIMIT = 64;
 
@@ -254,7 +258,16 @@ export class SocketObject extends KernelObject {
       if (r < 0) return r;
       this.localPort = r;
     } else {
-      for (const s of this.registry.live) if (s !== this && s.proto === "tcp" && s.localPort === port && port !== 0 && (s.state === "bound" || s.state === "listening")) return E.ADDR_IN_USE;
+      const taken = (p: number) => [...this.registry.live].some((s) => s !== this && s.proto === "tcp" && s.localPort === p && s.state !== "closed" && s.state !== "failed");
+      if (port === 0) {
+        // An ephemeral port (not the engine's wildcard listener, which port 0 would mean there).
+        let p = EPHEMERAL_FIRST + (this.id % (EPHEMERAL_LAST - EPHEMERAL_FIRST + 1));
+        for (let tries = 0; taken(p) && tries <= EPHEMERAL_LAST - EPHEMERAL_FIRST; tries++) p = p === EPHEMERAL_LAST ? EPHEMERAL_FIRST : p + 1;
+        if (taken(p)) return E.NO_RESOURCE;
+        port = p;
+      } else if (taken(port)) {
+        return E.ADDR_IN_USE;
+      }
       this.localPort = port;
     }
     this.localIp = ip;
