@@ -10,6 +10,7 @@ import { benchKernel } from "./kernel.js";
 import { benchUserDriver } from "./udriver.js";
 import { benchNet } from "./net.js";
 import { benchStorage } from "./storage.js";
+import { benchJupyter } from "./jupyter.js";
 
 interface Bench {
   name: string;
@@ -25,6 +26,7 @@ const BENCHES: Bench[] = [
   { name: "udriver", run: benchUserDriver },
   { name: "net", run: (e) => benchNet(e) },
   { name: "storage", run: (e) => benchStorage(e) },
+  { name: "jupyter", run: (e) => benchJupyter(e) },
 ];
 
 async function main(): Promise<void> {
