@@ -192,6 +192,7 @@ describe("gateway TCP NAT", () => {
       }
     });
     const port = gw.tcpNat.forwardPorts()[0];
+    await expect(gw.tcpNat.addForward({ hostPort: 0, guestPort: 0 })).rejects.toThrow("hostfwd: bad guest address");
     let answer = "";
     let closed = false;
     const client = net.connect(port, "127.0.0.1", () => client.write("host"));
@@ -214,6 +215,7 @@ describe("gateway TCP NAT", () => {
     const taken = new Gateway({ clock: new VirtualClock(), hostfwd: [{ hostPort: port, guestPort: 22 }] });
     cleanups.push(() => taken.close());
     await expect(taken.tcpNat.ready).rejects.toThrow(`hostfwd 127.0.0.1:${port} -> 10.0.2.15:22: listen EADDRINUSE`);
+    expect(taken.tcpNat.forwardPorts()).toEqual([]);
   });
 });
 

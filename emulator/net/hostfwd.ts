@@ -224,6 +224,16 @@ export class TcpNat {
     }
   }
 
+  /**
+   * Add a forward while running: resolves with the host port listening on
+   * 127.0.0.1; rejects (with the forward named) for a bad guest address or
+   * a host port that cannot be bound.
+   */
+  async addForward(f: HostForward): Promise<number> {
+    await this.forward(f);
+    return this.servers[this.servers.length - 1].port;
+  }
+
   private forward(f: HostForward): Promise<void> {
     const guestIp = parseIpv4(f.guestIp ?? "10.0.2.15");
     if (guestIp === undefined || f.guestPort <= 0 || f.guestPort > 0xffff) return Promise.reject(new RangeError(`hostfwd: bad guest address ${f.guestIp}:${f.guestPort}`));
@@ -240,7 +250,11 @@ export class TcpNat {
     const entry = { server, fwd: f, port: 0 };
     this.servers.push(entry);
     return new Promise((resolve, reject) => {
-      server.on("error", (e: Error) => reject(new Error(`hostfwd 127.0.0.1:${f.hostPort} -> ${f.guestIp ?? "10.0.2.15"}:${f.guestPort}: ${e.message}`)));
+      server.on("error", (e: Error) => {
+        const i = this.servers.indexOf(entry);
+        if (i >= 0 && entry.port === 0) this.servers.splice(i, 1); // never listened: not a forward
+        reject(new Error(`hostfwd 127.0.0.1:${f.hostPort} -> ${f.guestIp ?? "10.0.2.15"}:${f.guestPort}: ${e.message}`));
+      });
       server.listen(f.hostPort, "127.0.0.1", () => {
         const a = server.address();
         entry.port = typeof a === "object" && a ? a.port : f.hostPort;
