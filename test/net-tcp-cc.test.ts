@@ -186,35 +186,75 @@ describe("NewReno and CUBIC on a bottleneck (engine traces)", () => {
     }
   });
 
-  it("after a loss, NewReno grows linearly; CUBIC grows fast then flattens near the old maximum (concave)", () => {
-    const growth = (trace: TcpTraceSample[]) => {
-      // The longest congestion-avoidance stretch: from a recovery exit to the next event.
-      let best: TcpTraceSample[] = [];
-      for (let i = 0; i < trace.length; i++) {
-        if (trace[i]!.event !== "recovery-exit") continue;
-        let j = i + 1;
-        while (j < trace.length && !trace[j]!.event) j++;
-        if (j - i - 1 > best.length) best = trace.slice(i + 1, j);
-      }
-      return best;
-    };
-    const rg = growth(reno.trace);
-    expect(rg.length).toBeGreaterThan(50);
-    // NewReno: about one MSS per RTT; per-RTT increments stay flat.
-    /** Mean cwnd growth per RTT over RTTs k .. k+span of the stretch. */
-    const perRtt = (seg: TcpTraceSample[], k: number, span = 1) => {
-      const t0 = seg[0]!.tNs;
-      const rtt = seg[0]!.srttNs;
-      const at = (x: number) => [...seg].reverse().find((s) => s.tNs <= t0 + x * rtt)?.cwnd ?? NaN;
-      return (at(k + span) - at(k)) / span;
-    };
-    const mss = reno.conn.snapshot().mss;
-    expect(perRtt(rg, 0, 10)).toBeGreaterThan(0.5 * mss);
-    expect(perRtt(rg, 0, 10)).toBeLessThan(1.5 * mss);
-    expect(perRtt(rg, 10, 10) / perRtt(rg, 0, 10)).toBeGreaterThan(0.6); // linear: no slowing down
-    const cg = growth(cubic.trace);
-    expect(cg.length).toBeGreaterThan(20);
-    // CUBIC in its concave region: growth slows as cwnd nears W_max.
-    expect(perRtt(cg, 0, 5)).toBeGreaterThan(1.2 * perRtt(cg, 15, 5));
+});
+
+/** One scripted loss (the 150th data packet) on a 200 ms RTT path with no bottleneck. */
+function oneLoss(cc: CongestionControlName): TcpTraceSample[] {
+  const net = new TwoStacks({ delayNs: 100 * MS, dropPackets: [150] }, { cc, traceCapacity: 100_000 }, { rcvBuf: 1 << 20 }, 5);
+  const l = net.b.listen(IP_B, 5001, 4);
+  const c = net.a.connect(IP_A, IP_B, 5001, 0);
+  if (typeof l === "number" || typeof c === "number") throw new Error("setup");
+  let srv: TcpConn | undefined;
+  let sent = 0;
+  let got = 0;
+  const size = 10 * 1024 * 1024;
+  const chunk = new Uint8Array(65536);
+  expect(net.run(600_000 * MS, () => got >= size, () => {
+    srv ??= l.accept();
+    while (sent < size) {
+      const n = c.send(chunk.subarray(0, Math.min(chunk.length, size - sent)), net.now);
+      if (n <= 0) break;
+      sent += n;
+    }
+    for (let r = srv?.recv(1 << 20); r && r !== "eof"; r = srv!.recv(1 << 20)) got += r.length;
+  })).toBe(true);
+  return c.trace();
+}
+
+/** cwnd at time tNs (the last sample at or before it). */
+function cwndAt(trace: TcpTraceSample[], tNs: number): number {
+  let v = NaN;
+  for (const s of trace) {
+    if (s.tNs > tNs) break;
+    v = s.cwnd;
+  }
+  return v;
+}
+
+describe("growth after a single loss (engine traces)", () => {
+  it("CUBIC: 0.7 reduction, concave growth back to W_max near t = K, then convex (RFC 9438 figure 1)", () => {
+    const trace = oneLoss("cubic");
+    const loss = trace.find((t) => t.event === "loss")!;
+    const enter = trace.find((t) => t.event === "recovery-enter")!;
+    expect(trace.filter((t) => t.event === "loss")).toHaveLength(1);
+    const wMax = loss.cwnd;
+    expect(enter.ssthresh / wMax).toBeCloseTo(0.7, 2);
+    const mss = 1460;
+    const kNs = Math.cbrt(((wMax / mss) * 0.3) / 0.4) * 1e9;
+    const t0 = loss.tNs;
+    const at = (x: number) => cwndAt(trace, t0 + x * kNs);
+    // Near the plateau around K...
+    expect(Math.abs(at(1) - wMax) / wMax).toBeLessThan(0.03);
+    // ...approached concavely (fast, then slower)...
+    expect(at(0.5) - at(0.25)).toBeGreaterThan(2 * (at(1) - at(0.75)));
+    // ...and left convexly (slow, then faster).
+    expect(at(1.75) - at(1.5)).toBeGreaterThan(2 * (at(1.25) - at(1)));
+  });
+
+  it("NewReno: halves, then grows about one MSS per round trip, linearly", () => {
+    const trace = oneLoss("newreno");
+    const loss = trace.find((t) => t.event === "loss")!;
+    const enter = trace.find((t) => t.event === "recovery-enter")!;
+    const exit = trace.find((t) => t.event === "recovery-exit")!;
+    expect(enter.ssthresh / loss.cwnd).toBeGreaterThan(0.45);
+    expect(enter.ssthresh / loss.cwnd).toBeLessThan(0.55);
+    const rtt = 200 * MS;
+    const at = (n: number) => cwndAt(trace, exit.tNs + n * rtt);
+    const first = (at(10) - at(0)) / 10;
+    const later = (at(30) - at(20)) / 10;
+    expect(first).toBeGreaterThan(0.7 * 1460);
+    expect(first).toBeLessThan(1.3 * 1460);
+    expect(later / first).toBeGreaterThan(0.8);
+    expect(later / first).toBeLessThan(1.25);
   });
 });

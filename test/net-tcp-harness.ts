@@ -99,6 +99,8 @@ export interface LinkParams {
   /** Probability a packet is delayed by reorderNs extra (overtaken by later ones). */
   reorder?: number;
   reorderNs?: number;
+  /** Packets to drop by their index on this direction (0-based), for scripted losses. */
+  dropPackets?: readonly number[];
 }
 
 interface InFlight {
@@ -116,11 +118,16 @@ class Direction {
   private departures: number[] = [];
   dropped = 0;
   delivered = 0;
+  private sent = 0;
 
   constructor(private readonly p: LinkParams, private readonly rand: () => number) {}
 
   /** When the packet arrives at the far end, or undefined when it is lost. */
   schedule(now: number, size: number): number | undefined {
+    if (this.p.dropPackets?.includes(this.sent++)) {
+      this.dropped++;
+      return undefined;
+    }
     this.departures = this.departures.filter((d) => d > now);
     if (this.p.queuePackets !== undefined && this.departures.length >= this.p.queuePackets) {
       this.dropped++;

@@ -759,7 +759,9 @@ export class Connection implements TcpConn {
   private sendNewData(nowNs: number, force: boolean): boolean {
     const queued = Math.max(0, seqDiff(this.sndNxt, this.bufEnd));
     const flight = this.inFlight();
-    const cwndRoom = Math.floor(this.w.cwnd) - flight;
+    // Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment out.
+    const limited = this.inRecovery ? 0 : Math.min(this.dupAcks, 2) * this.w.mss;
+    const cwndRoom = Math.floor(this.w.cwnd) + limited - flight;
     const peerRoom = seqDiff(this.sndNxt, seqAdd(this.sndUna, this.sndWnd));
     if (queued === 0) {
       if (this.finQueued && seqLeq(this.sndNxt, this.finSeq)) {
