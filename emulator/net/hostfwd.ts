@@ -142,12 +142,13 @@ export class TcpNat {
     void quote;
     if (seg.length < 20) return this.gw.drop("tcp-truncated");
     const flags = seg[13];
-    const key = `${src}:${rd16(seg, 0)}>${dst}:${rd16(seg, 2)}`;
     const fresh = (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN && !this.hasConn(src, rd16(seg, 0), dst, rd16(seg, 2));
-    if (!fresh) {
-      if (this.pending.has(key)) return; // the host connect is still under way
+    // The common case (data and ACKs of a spliced connection) builds no key.
+    if (!fresh && (this.pending.size === 0 || !this.pending.has(`${src}:${rd16(seg, 0)}>${dst}:${rd16(seg, 2)}`))) {
       return this.engine((tcp) => tcp.input(src, dst, seg, this.now()));
     }
+    if (!fresh) return; // the host connect is still under way
+    const key = `${src}:${rd16(seg, 0)}>${dst}:${rd16(seg, 2)}`;
     const host = this.gw.hostAddressFor(dst);
     if (!this.tcp || host === undefined || rd16(seg, 2) === 0 || rd16(seg, 0) === 0) {
       this.refused++;
