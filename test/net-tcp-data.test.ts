@@ -303,6 +303,23 @@ describe("fast retransmit and fast recovery", () => {
     expect(c.conn.snapshot().retransmits).toBe(2);
   });
 
+  it("limited transmit (RFC 3042): each of the first two duplicate ACKs releases one new segment", () => {
+    const c = establishActive({}, { mss: 1000 });
+    c.conn.send(bytes(8000), c.p.now);
+    const first = c.p.drain();
+    expect(first).toHaveLength(4); // initial window min(4*MSS, max(2*MSS, 4380))
+    const base = c.iss + 1;
+    c.peerAck = base; // S0 lost, S1 arrives
+    peerSend(c);
+    const lt1 = c.p.drain();
+    expect(lt1.map((s) => s.seq)).toEqual([base + 4000]);
+    peerSend(c); // S2
+    expect(c.p.drain().map((s) => s.seq)).toEqual([base + 5000]);
+    peerSend(c); // S3: third duplicate, fast retransmit
+    const fr = c.p.drain();
+    expect(fr[0]!.seq).toBe(base);
+  });
+
   it("after a timeout, duplicate ACKs of old data start no new recovery (RFC 6582 recover)", () => {
     const { c, base } = tenInFlight(false);
     c.p.advance(c.p.stack.nextTimerNs()! - c.p.now);
