@@ -5,7 +5,7 @@
 // JUPYTER_PATH holding our kernelspec. A session on the "viperdos" kernel
 // runs magics and shell lines, is interrupted mid-cell, restarted (the
 // machine is gone afterwards) and shut down.
-// Needs python3-jupyter-server (scripts/browser-deps.sh).
+// Needs python3-jupyter-server (scripts/browser-deps.sh) and the build in dist/.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { installKernelSpec } from "../kernel-bridge/install.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const DIST = join(ROOT, "build", "jupyter-server-test-dist");
+const DIST = join(ROOT, "dist");
 const PY = "/usr/bin/python3";
 
 let work = "";
@@ -38,9 +38,8 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   const probe = spawnSync(PY, ["-c", "import jupyter_server"], { encoding: "utf8" });
   if (probe.status !== 0) throw new Error(`Debian's jupyter-server is missing; run scripts/browser-deps.sh\n${probe.stderr}`);
-  // The kernelspec runs compiled JavaScript: our own build directory (others' type errors do not stop tsc emitting).
-  spawnSync("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", DIST], { cwd: ROOT, encoding: "utf8", timeout: 150_000 });
-  if (!existsSync(join(DIST, "kernel-bridge", "main.js"))) throw new Error("tsc did not produce kernel-bridge/main.js");
+  // The kernelspec runs the compiled kernel of dist/ (scripts/setup.sh builds it before the tests).
+  if (!existsSync(join(DIST, "kernel-bridge", "main.js"))) throw new Error("dist/ is not built: run scripts/setup.sh");
   work = mkdtempSync(join(tmpdir(), "vd-jserver-"));
   installKernelSpec({ kind: "prefix", dir: work }, join(DIST, "kernel-bridge", "main.js"));
 

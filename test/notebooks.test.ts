@@ -125,6 +125,9 @@ describe("notebooks executed by nbconvert", () => {
     const trace = rich(outputsOf(cells, "countdown 1\n%trace show 25"))[0];
     expect(Object.keys(trace.data!)).toEqual(expect.arrayContaining(["text/plain", "text/html"]));
     expect(joined(trace.data!["text/plain"] as string)).toMatch(/Exit[\s\S]*running hash [0-9a-f]{16}/);
+    const timeline = rich(outputsOf(cells, "%sched --timeline"))[0];
+    expectChart(timeline);
+    expect(JSON.stringify(timeline.data![VL])).toContain("vinit");
     expect(joined(rich(outputsOf(cells, "%help"))[0].data!["text/plain"] as string)).toContain("%trace");
   }, 150_000);
 
