@@ -132,7 +132,7 @@ describe("gateway TCP NAT", () => {
     await new Promise<void>((res) => server.listen(0, "127.0.0.1", () => res()));
     cleanups.push(() => new Promise<void>((res) => server.close(() => res())));
     const port = (server.address() as net.AddressInfo).port;
-    const { clock, guest, gw } = guestAndGateway();
+    const { clock, guest, gw } = guestAndGateway({ tcpOptions: { cc: "cubic" } });
     const conn = connectGuest(guest, GATEWAY_IP, port, clock);
     const data = new Uint8Array(1 << 20);
     for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 9)) & 0xff;
@@ -156,6 +156,7 @@ describe("gateway TCP NAT", () => {
     const want = createHash("sha256").update(data).digest("hex") + ":" + data.length;
     expect(reply).toBe(want);
     expect(gw.tcpNat.refused).toBe(0);
+    expect(gw.tcpNat.snapshot().stack?.defaultCc).toBe("cubic"); // tcpOptions reached the gateway's engine
   });
 
   it("answers a connection to a closed host port and to a non-loopback address with RST", async () => {

@@ -39,7 +39,7 @@ import {
   parseUdp, rd16, wr16, ZERO_MAC,
 } from "../../viperdos/kernel/net/wire.js";
 import { TcpNat, type HostForward, type TcpNatSnapshot } from "./hostfwd.js";
-import type { TcpEnv, TcpStackApi } from "../../viperdos/kernel/net/tcp/api.js";
+import type { TcpEnv, TcpStackApi, TcpStackOptions } from "../../viperdos/kernel/net/tcp/api.js";
 
 export const GATEWAY_IP = ipv4(10, 0, 2, 2);
 export const GATEWAY_DNS_IP = ipv4(10, 0, 2, 3);
@@ -63,6 +63,8 @@ export interface GatewayOptions {
   hostfwd?: HostForward[];
   /** The TCP engine for the NAT (default: the kernel's TcpStack). Absent and no default: TCP gets RST. */
   tcp?: (env: TcpEnv) => TcpStackApi;
+  /** Options for the default engine (congestion control, buffers, trace) of the gateway's side. */
+  tcpOptions?: TcpStackOptions;
   /** Seeded randomness for the gateway's TCP (ISNs, ports). Default: a fixed-seed LCG. */
   random32?: () => number;
   /** UDP NAT sockets kept (default 64, least recently used closed first). */

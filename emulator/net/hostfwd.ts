@@ -99,7 +99,7 @@ export class TcpNat {
   readonly ready: Promise<void>;
 
   constructor(private readonly gw: Gateway, opts: GatewayOptions) {
-    const make = opts.tcp ?? ((env) => defaultTcpEngine(env));
+    const make = opts.tcp ?? ((env) => defaultTcpEngine(env, opts.tcpOptions));
     this.tcp = make({
       output: (src, dst, seg) => gw.sendIp(IPPROTO_TCP, src, dst, seg),
       random32: opts.random32 ?? lcg(0x2545f491),
