@@ -210,13 +210,22 @@ static int is_dir_path(const char *path)
     return vd_stat(path, &st).status == 0 && (st.mode & 0xf000) == 0x4000;
 }
 
-/* Dir/List: the entries of `path` ("" = the current directory); List adds sizes. */
+/* Dir/List: the entries of `path` ("" = the current directory), or the file
+ * `path` itself; List adds sizes. */
 static int list_dir(const char *cmd, const char *path, int sizes)
 {
     char here[LINE_MAX_LEN];
     if (!path[0]) { /* no argument: the current directory */
         cwd(here, sizeof here);
         path = here;
+    }
+    struct vd_stat one;
+    vd_ret s = vd_stat(path, &one);
+    if (s.status != 0) return fail_path(RC_ERROR, cmd, path, s.status);
+    if ((one.mode & 0xf000) != 0x4000) { /* a file: itself, as AmigaDOS List does */
+        if (sizes) printf("  %-28s %8lu\n1 file, 0 directories, %lu bytes\n", path, (unsigned long)one.size, (unsigned long)one.size);
+        else printf("  %s\n1 file, 0 directories\n", path);
+        return RC_OK;
     }
     vd_ret o = vd_open(path, O_RDONLY);
     if (o.status != 0) return fail_path(RC_ERROR, cmd, path, o.status);
