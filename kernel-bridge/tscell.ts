@@ -19,7 +19,7 @@
 import vm from "node:vm";
 import { createRequire } from "node:module";
 import { formatWithOptions, inspect as utilInspect } from "node:util";
-import ts from "typescript";
+import type * as TS from "typescript";
 import type { ExecuteOutcome, OutputSinks, Session } from "./executor.js";
 import type { MimeBundle } from "./protocol.js";
 import * as inspectApi from "../viperdos/kernel/inspect/index.js";
@@ -39,6 +39,14 @@ export interface TsHost {
   advance(ms: number, io: CellIo): Promise<{ virtualMs: number; wallMs: number }>;
   /** Type one shell line; resolves with its rc and output, rejects with the error outcome's message. */
   sh(line: string, io: CellIo): Promise<{ rc: number; output: string }>;
+}
+
+/** The typescript package, loaded on the first %%ts cell (it takes a second to load; kernel start-up should not wait for it). */
+let ts: typeof TS;
+
+/** Load the typescript package once (compileCell needs it). */
+export async function loadTypeScript(): Promise<void> {
+  ts ??= ((await import("typescript")) as unknown as { default: typeof TS }).default;
 }
 
 const VLQ = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -82,9 +90,9 @@ export function decodeMappings(mappings: string): [number, number, number][][] {
 }
 
 /** Names a top-level statement declares (destructuring included). */
-function declaredNames(st: ts.Statement): string[] {
+function declaredNames(st: TS.Statement): string[] {
   const out: string[] = [];
-  const bind = (n: ts.BindingName) => {
+  const bind = (n: TS.BindingName) => {
     if (ts.isIdentifier(n)) out.push(n.text);
     else for (const e of n.elements) if (!ts.isOmittedExpression(e)) bind(e.name);
   };
@@ -99,6 +107,7 @@ const WRAP_HEAD = "(async () => {\n";
  * Compile a cell: TypeScript -> JS (CommonJS for imports), then wrapped so
  * the last expression is returned with the top-level declarations.
  * Returns the script text, the source map lines, or the syntax errors.
+ * Precondition: loadTypeScript() has resolved.
  */
 export function compileCell(source: string, fileName: string): { js: string; map: [number, number, number][][] } | { errors: string[] } {
   const r = ts.transpileModule(source, {
@@ -193,6 +202,7 @@ export class TsCells {
   /** Run one %%ts cell's `source`; resolves (never rejects) with the outcome. */
   async run(source: string, sinks: OutputSinks, signal: AbortSignal): Promise<ExecuteOutcome> {
     const file = `cell-${++this.cellNo}.ts`;
+    await loadTypeScript();
     const c = compileCell(source, file);
     if ("errors" in c) return { status: "error", ename: "SyntaxError", evalue: c.errors[0].split("\n")[0], traceback: c.errors.flatMap((e) => e.split("\n")) };
     this.io = { sinks, signal };

@@ -5,7 +5,7 @@
 // inlines the same SVG. Every chart names its clock in an axis title or
 // subtitle: virtual time (the guest's) or wall time (the host's).
 
-import * as vega from "vega";
+import type * as Vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { escapeHtml, type MimeBundle } from "./bundle.js";
 
@@ -19,6 +19,8 @@ export type VegaLiteSpec = TopLevelSpec;
  * Rejects when vega-lite cannot compile the spec (a programming error).
  */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  // vega loads on the first chart: a kernel's start-up should not wait for it.
+  const vega: typeof Vega = await import("vega");
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   try {
     return await view.toSVG();
