@@ -452,7 +452,7 @@ export class NetStack {
     const reason = type === ICMP.TIME_EXCEEDED ? (code === 1 ? "reassembly time exceeded" : "TTL exceeded in transit") : unreachableReason(code);
     if (proto === IPPROTO_ICMP && inner[0] === ICMP.ECHO_REQUEST) {
       const key = (rd16(inner, 4) << 16) | rd16(inner, 6);
-      if (!this.pings.has(key)) return;
+      if (this.pings.get(key)?.dst !== qdst) return;
       const error = type === ICMP.TIME_EXCEEDED ? E.HOST_UNREACHABLE : code === ICMP.NET_UNREACH ? E.NET_UNREACHABLE : E.HOST_UNREACHABLE;
       this.finishPing(key, { ok: false, error, reason, from });
       return;
@@ -507,7 +507,7 @@ export class NetStack {
       for (let i = 0; i < size; i++) data[i] = (i + 0x10) & 0xff;
       const timeoutNs = o.timeoutNs ?? 1e9;
       const p: PendingPing = { id, seq, dst, sentNs: this.now(), alarm: -1, done, bytes: size };
-      this.pings.get(key)?.done({ ok: false, error: E.TIMEOUT, reason: "superseded" });
+      this.finishPing(key, { ok: false, error: E.TIMEOUT, reason: "superseded" }); // 65536 pings in one timeout: the sequence wrapped
       this.pings.set(key, p);
       p.alarm = this.addAlarm(this.now() + timeoutNs, () => this.finishPing(key, { ok: false, error: E.TIMEOUT, reason: "no reply" }));
       this.counters.icmpOut++;
