@@ -238,6 +238,8 @@ export function dirEntrySize(nameLen: number): number {
   return (DIR_ENTRY_HEADER + nameLen + 7) & ~7;
 }
 
+const UTF8 = new TextDecoder();
+
 /** Decode the header and name at `offset`. Precondition: offset + 12 <= block.length. Never throws. */
 export function decodeDirEntry(block: Uint8Array, offset: number): DirEntry {
   const v = view(block);
@@ -245,7 +247,7 @@ export function decodeDirEntry(block: Uint8Array, offset: number): DirEntry {
   const nameEnd = Math.min(block.length, offset + DIR_ENTRY_HEADER + nameLen);
   return {
     offset, inode: u64(v, offset), recLen: v.getUint16(offset + 8, true), nameLen, fileType: block[offset + 11],
-    name: new TextDecoder().decode(block.subarray(offset + DIR_ENTRY_HEADER, nameEnd)),
+    name: UTF8.decode(block.subarray(offset + DIR_ENTRY_HEADER, nameEnd)),
   };
 }
 

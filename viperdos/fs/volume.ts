@@ -130,7 +130,7 @@ export class Volume {
     const cached = this.inodeHook?.lookup(ino);
     if (cached) return cloneInode(cached);
     const { block, offset } = this.inodeLoc(ino);
-    return decodeInode(this.dev.readBlock(block), offset);
+    return decodeInode(this.dev.peek ? this.dev.peek(block) : this.dev.readBlock(block), offset); // decode copies
   }
 
   /** Inode table block and byte offset of inode `ino`. Errors: out of range. */
@@ -146,8 +146,16 @@ export class Volume {
     this.inodeHook?.store(ino, inode);
   }
 
+  /** Lowest free inode (mode 0), first fit. Reads only the mode words of the table blocks. Errors: table full. */
   private allocInode(): number {
-    for (let ino = ROOT_INODE + 1; ino < this.sb.inodeCount; ino++) if (this.readInode(ino).mode === 0) return ino;
+    for (let ino = ROOT_INODE + 1; ino < this.sb.inodeCount; ) {
+      const { block } = this.inodeLoc(ino);
+      const b = this.dev.peek ? this.dev.peek(block) : this.dev.readBlock(block);
+      const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      for (; ino < this.sb.inodeCount && this.inodeLoc(ino).block === block; ino++) {
+        if (v.getUint32((ino % INODES_PER_BLOCK) * INODE_SIZE + 8, true) === 0) return ino;
+      }
+    }
     throw new FsError(`no free inodes (${this.sb.inodeCount} in the table)`);
   }
 
@@ -167,6 +175,10 @@ export class Volume {
   allocBlock(contents?: Uint8Array): number {
     const end = Math.min(journalStartOf(this.sb), this.sb.totalBlocks - 1);
     for (let b = this.sb.dataStart; b < end; b++) {
+      if ((b & 7) === 0 && this.bitmap[b >> 3] === 0xff) {
+        b += 7; // eight blocks in use: skip the byte (first fit all the same)
+        continue;
+      }
       if (!this.isUsed(b) && (!this.allocFilter || this.allocFilter(b))) {
         this.setUsed(b, true);
         this.sb.freeBlocks--;
