@@ -18,6 +18,8 @@ import { labProgram } from "../kernel-bridge/net-lab.js";
 import { fnv1a, hostSink, iperfPattern, sendStream } from "../kernel-bridge/net-host.js";
 
 const BYTES = Number(process.env.NET_E2E_BYTES ?? 2_000_000);
+/** Wall budget per test: a minute, more for the full-size run (about 1 MB/s wall here). */
+const BUDGET_MS = Math.max(60_000, (BYTES / 1e6) * 8_000);
 
 interface Guest {
   k: Kernel;
@@ -47,10 +49,12 @@ function guest(link: Partial<LinkParams> = {}, gw: Omit<GatewayOptions, "clock">
 }
 
 /** Spawn network program `name` and run (with host I/O live) until it exits. */
-async function run(g: Guest, name: string, args: string, maxWallMs = 50_000): Promise<number> {
+async function run(g: Guest, name: string, args: string, maxWallMs = BUDGET_MS - 10_000): Promise<number> {
   const p = g.k.spawn(name, labProgram(name), args);
   if (typeof p === "number") throw new Error(`spawn ${name}: ${p}`);
-  const how = await runWithHost(g.k, g.gw, { until: () => p.state !== "live", maxWallMs, sliceNs: 1e6 });
+  // The host peers are on 127.0.0.1 and answer within a millisecond: short idle waits keep
+  // retransmission timeouts (virtual) from costing tens of wall ms per slice.
+  const how = await runWithHost(g.k, g.gw, { until: () => p.state !== "live", maxWallMs, sliceNs: 1e6, idleWaitMs: 2 });
   expect(how, g.out().slice(-1500)).toBe("done");
   return p.exitCode;
 }
@@ -69,7 +73,7 @@ describe("guest to a Node server on 127.0.0.1 through the gateway", () => {
     } finally {
       await sink.close();
     }
-  }, 60_000);
+  }, BUDGET_MS);
 
   it("moves a stream intact under 5% loss with reordering", async () => {
     const n = Math.floor(BYTES / 4);
@@ -88,7 +92,7 @@ describe("guest to a Node server on 127.0.0.1 through the gateway", () => {
     } finally {
       await sink.close();
     }
-  }, 60_000);
+  }, BUDGET_MS);
 });
 
 describe("host into the guest through a forwarded port", () => {
@@ -103,7 +107,7 @@ describe("host into the guest through a forwarded port", () => {
     const client = sendStream(port, n);
     let done = false;
     void client.finally(() => (done = true));
-    await runWithHost(g.k, g.gw, { until: () => done && p.state !== "live", maxWallMs: 50_000, sliceNs: 1e6 });
+    await runWithHost(g.k, g.gw, { until: () => done && p.state !== "live", maxWallMs: BUDGET_MS - 10_000, sliceNs: 1e6, idleWaitMs: 2 });
     const r = await client;
     // The guest's iperf checksummed exactly what the host client sent. (Its "OK" answer after our FIN
     // needs the forwarded socket to stay half-open; the gateway's server closes both ways at the FIN.)

@@ -14,8 +14,9 @@
 //                waiting; a listener with a connection to accept; a datagram queued
 //   WRITE 0x2    connected and the send buffer has room (after a short send,
 //                until the engine says "writable"); a UDP socket always
-//   NETWORK 0x10 the connection's state changed for good: connect finished
-//                (either way), or the peer closed or reset it
+//   NETWORK 0x10 the connection's state changed: connect finished (either
+//                way), or the peer closed or reset it; cleared when the program
+//                next sends, receives or asks SOCKET_POLL (a failed socket keeps it)
 // Every change is announced through notifyWatchers(), which wakes poll sets
 // and tasks blocked in SOCKET_CONNECT/SEND (syscall/net.ts).
 //
@@ -137,7 +138,11 @@ export class SocketObject extends KernelObject {
   /** The engine refused part of the last send (wait for "writable"). */
   private sendBlocked = false;
   private peerClosed = false;
-  /** A connection state change is waiting to be seen (NETWORK event). */
+  /**
+   * A connection state change (established, closed, reset) is waiting to be
+   * seen: the NETWORK event. The next send, receive or SOCKET_POLL sees it
+   * (observeState), so a waiter does not spin on an old change.
+   */
   private stateChanged = false;
   /** Bytes taken from the engine that did not reach the user yet (a failed copy-out). */
   private rxPending: Uint8Array | undefined;
@@ -206,6 +211,11 @@ export class SocketObject extends KernelObject {
         break;
     }
     this.notifyWatchers();
+  }
+
+  /** The program has seen the socket's state: clear the NETWORK event (a failed socket keeps it). */
+  observeState(): void {
+    this.stateChanged = false;
   }
 
   /** Tell pollers and blocked tasks that readiness may have changed. */
@@ -345,6 +355,7 @@ export class SocketObject extends KernelObject {
 
   /** SOCKET_SEND: bytes queued (0 when the buffer is full), or an error (-603, -601). */
   send(bytes: Uint8Array): number {
+    this.stateChanged = false;
     if (this.proto === "udp") return this.remotePort ? this.sendTo(bytes, this.remoteIp, this.remotePort) : E.NOT_CONNECTED;
     if (this.state === "failed") return this.error || E.CONN_RESET;
     if (this.state !== "connected" || !this.conn) return E.NOT_CONNECTED;
@@ -360,6 +371,7 @@ export class SocketObject extends KernelObject {
    * (-300 none yet, -603 not connected, -601 reset).
    */
   recv(max: number): Uint8Array | "eof" | number {
+    this.stateChanged = false;
     if (this.proto === "udp") {
       const d = this.datagrams.shift();
       return d ? d.data.subarray(0, max) : E.WOULD_BLOCK;

@@ -236,6 +236,7 @@ function socketPoll(_k: Kernel, t: Task, a: readonly bigint[]): Outcome {
   const tcpState = s.conn?.state ?? "";
   if (s.state === "failed" || s.state === "closed" || /CLOSE_WAIT|CLOSED|LAST_ACK|TIME_WAIT/.test(tcpState)) flags |= SOCKET_POLL_FLAGS.CLOSED;
   if (s.error !== 0) flags |= SOCKET_POLL_FLAGS.ERROR;
+  s.observeState();
   if (a[1] !== 0n) {
     const r = writeU32(t.process.as, n(a[1]), flags);
     if (r < 0) return err(r);
