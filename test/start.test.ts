@@ -1,8 +1,8 @@
 // `npm start` (scripts/start-notebooks.sh) as a user meets it: the script
 // installs the kernelspec for the user, starts the notebook server on
 // 127.0.0.1 with a token and prints the URL; the listing of notebooks/ is
-// served to a client holding the token and refused without it; SIGTERM
-// stops the server with the script. Jupyter's directories point into a
+// served to a client holding the token and refused without it; Ctrl+C
+// (SIGINT to the process group) stops the server with the script. Jupyter's directories point into a
 // temporary folder so the user's own are untouched.
 // Needs the build in dist/ (scripts/setup.sh) and Debian's jupyter-notebook
 // (scripts/browser-deps.sh).
@@ -50,7 +50,7 @@ function alive(pid: number): boolean {
   }
 }
 
-test("npm start: kernelspec installed, notebooks/ listed over HTTP with the token, stopped by SIGTERM", async () => {
+test("npm start: kernelspec installed, notebooks/ listed over HTTP with the token, stopped by Ctrl+C", async () => {
   if (!existsSync(join(ROOT, "dist", "bin", "viperdos.js"))) throw new Error("dist/ is not built: run scripts/setup.sh");
   work = mkdtempSync(join(tmpdir(), "vd-start-"));
   const env = {
@@ -89,8 +89,9 @@ test("npm start: kernelspec installed, notebooks/ listed over HTTP with the toke
   // Without the token: refused.
   expect((await fetch(`${base}/api/contents`)).status).toBe(403);
 
+  // Ctrl+C in a terminal: SIGINT to the whole process group.
   const exited = new Promise<number | null>((r) => child!.on("exit", (code) => r(code)));
-  child.kill("SIGTERM");
+  process.kill(-child.pid!, "SIGINT");
   expect(await exited).toBe(0);
   await waitFor(() => (alive(state.pid) ? "" : "gone"), /gone/, 15_000, "server exit");
 }, 90_000);
