@@ -83,7 +83,7 @@ export interface TcpStackOptions extends TcpConnOptions {
   /** Our MSS to advertise (default 1460: 1500-byte MTU). */
   mss?: number;
   /** Offer (and accept) window scaling and SACK (default true each), and RFC 7323
-   *  timestamps (default false: 12 bytes per segment, no PAWS). */
+   *  timestamps with PAWS (default false: 12 bytes per segment). */
   windowScaling?: boolean;
   sack?: boolean;
   timestamps?: boolean;

@@ -463,6 +463,11 @@ export class Connection implements TcpConn {
       this.challengeAck(nowNs);
       return;
     }
+    // PAWS (RFC 7323 5.3): a timestamp older than TS.Recent marks an old duplicate.
+    if (this.tsOk && seg.options.timestamp && !(f & RST) && seqLt(seg.options.timestamp.value, this.tsRecent)) {
+      this.sendAck(nowNs);
+      return;
+    }
     if (!this.rx.acceptable(seg)) {
       if (this._state === "TIME-WAIT" && f & FIN && !(f & RST)) this.closeAt = nowNs + 2 * this.cfg.mslNs;
       if (!(f & RST)) this.sendAck(nowNs);
@@ -492,7 +497,9 @@ export class Connection implements TcpConn {
       return;
     }
     if (!(f & ACK)) return;
-    if (this.tsOk && seg.options.timestamp && seqLeq(seg.seq, this.rx.nxt)) this.tsRecent = seg.options.timestamp.value;
+    if (this.tsOk && seg.options.timestamp && seqLeq(seg.seq, this.rx.nxt) && seqGeq(seg.options.timestamp.value, this.tsRecent)) {
+      this.tsRecent = seg.options.timestamp.value;
+    }
 
     if (this._state === "SYN-RECEIVED") {
       if (seqLeq(seg.ack, this.sndUna) || seqGt(seg.ack, this.sndMax)) {
