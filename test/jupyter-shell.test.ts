@@ -115,6 +115,17 @@ describe("shell lines in the session's machine", () => {
     expect(out.stdout).toBe("after\n");
   }, 60_000);
 
+  test("a program waiting for console input is stopped with Ctrl+C (InputNeeded); the shell goes on", async () => {
+    const ex = new MagicExecutor();
+    const { out, sinks } = collect();
+    const r = await ex.execute("edit T:notes", sinks, never);
+    expect(r).toMatchObject({ status: "error", ename: "InputNeeded", evalue: expect.stringMatching(/^edit T:notes: the command waited for console input/) });
+    expect(ex.session.shell!.foreground()).toEqual([]);
+    out.stdout = "";
+    expect(await ex.execute("Echo still here", sinks, never)).toMatchObject({ status: "ok" });
+    expect(out.stdout).toBe("still here\n");
+  }, 60_000);
+
   test("EndShell ends the shell; the next line says so; %boot brings a fresh one", async () => {
     const ex = new MagicExecutor();
     const { out, sinks } = collect();
