@@ -557,5 +557,12 @@ export function findMagic(name: string): Magic | undefined {
 /** One line per magic, for %help and error messages. */
 export function magicHelp(): string {
   const w = Math.max(...MAGICS.map((g) => g.name.length)) + 1;
-  return ["Magics (each takes --help):", ...MAGICS.map((g) => `  ${("%" + g.name).padEnd(w)}  ${g.summary}`)].join("\n");
+  return [
+    "Magics (each takes --help):",
+    ...MAGICS.map((g) => `  ${("%" + g.name).padEnd(w)}  ${g.summary}`),
+    "",
+    "Other lines are typed into the ViperDOS shell (vinit; try Help, Dir C:, Version);",
+    "a return code >= 10 (ERROR, FAIL) stops the cell with ShellError and Why's message.",
+    "A cell whose first line is %%ts runs TypeScript with the live machine (%%ts --help).",
+  ].join("\n");
 }
