@@ -72,7 +72,7 @@ describe.skipIf(!hasTmux)("vinit in a terminal", () => {
     await waitFor(() => existsSync(status));
     expect(readFileSync(status, "utf8").trim()).toBe("0");
   });
-  it("edit: a full-screen editor; typed text, arrows, Home/End, Delete, Ctrl+S saves, Ctrl+Q quits (twice when modified)", async () => {
+  it("edit: a full-screen editor; typed text, Backspace, arrows, Home/End, Delete, Ctrl+S saves, Ctrl+Q quits (twice when modified)", async () => {
     start();
     await waitFor((p) => /SYS:>\s*$/m.test(p));
     const keys = (...k: string[]) => tmux("send-keys", "-t", session, ...k);
@@ -80,7 +80,7 @@ describe.skipIf(!hasTmux)("vinit in a terminal", () => {
     const first = await waitFor((p) => /T:note +line 1\/1 col 1 +new file/.test(p));
     expect(first).toMatch(/^~$/m);
     expect(first.split("\n")[49]).toMatch(/^ T:note/); // the status line on the pane's last row: edit asked the terminal its size
-    keys("hello world", "Enter", "xsecond ac", "Left", "b", "Home", "DC", "Up", "End", "!");
+    keys("hello world", "Enter", "xsecond acc", "BSpace", "Left", "b", "Home", "DC", "Up", "End", "!");
     let pane = await waitFor((p) => /T:note \[modified\] +line 1\/2 col 13/.test(p));
     expect(pane).toMatch(/^hello world!\nsecond abc\n~\n/);
     keys("C-s");
