@@ -25,8 +25,35 @@ function isU32(x: number): boolean {
 function isPort(x: number): boolean {
   return Number.isInteger(x) && x >= 0 && x <= 0xffff;
 }
-function connKey(localIp: number, localPort: number, remoteIp: number, remotePort: number): string {
-  return `${localIp >>> 0}:${localPort}:${remoteIp >>> 0}:${remotePort}`;
+/** Connections by 4-tuple. The two ports select a bucket (a number key: no string
+ *  built per segment), the addresses select within it. */
+class ConnTable {
+  private readonly buckets = new Map<number, Connection[]>();
+  /** Every connection, for timers and snapshots. */
+  readonly all = new Set<Connection>();
+
+  get(localIp: number, localPort: number, remoteIp: number, remotePort: number): Connection | undefined {
+    const b = this.buckets.get(localPort * 65536 + remotePort);
+    if (!b) return undefined;
+    for (const c of b) if (c.localIp === localIp && c.remoteIp === remoteIp) return c;
+    return undefined;
+  }
+
+  add(c: Connection): void {
+    const k = c.localPort * 65536 + c.remotePort;
+    const b = this.buckets.get(k);
+    if (b) b.push(c);
+    else this.buckets.set(k, [c]);
+    this.all.add(c);
+  }
+
+  remove(c: Connection): void {
+    if (!this.all.delete(c)) return;
+    const k = c.localPort * 65536 + c.remotePort;
+    const b = this.buckets.get(k)!;
+    b.splice(b.indexOf(c), 1);
+    if (b.length === 0) this.buckets.delete(k);
+  }
 }
 
 /** A passive open (TcpListener). */
@@ -96,7 +123,7 @@ class Listener implements TcpListener {
 export class TcpStack implements TcpStackApi {
   private cfg: TcpConfig;
   private readonly isnGen: IsnGenerator;
-  private readonly conns = new Map<string, Connection>();
+  private readonly conns = new ConnTable();
   private readonly listeners = new Map<string, Listener>();
   private nowNs = 0;
   private nextId = 1;
@@ -190,7 +217,7 @@ export class TcpStack implements TcpStackApi {
       this.counters.malformed++;
       return;
     }
-    const conn = this.conns.get(connKey(dst, seg.dstPort, src, seg.srcPort));
+    const conn = this.conns.get(dst >>> 0, seg.dstPort, src >>> 0, seg.srcPort);
     if (conn) {
       conn.input(seg, this.nowNs);
     } else if ((seg.flags & (SYN | ACK | RST)) === SYN) {
@@ -223,7 +250,7 @@ export class TcpStack implements TcpStackApi {
     c.parent = l;
     l.synReceived.add(c);
     this.halfOpen++;
-    this.conns.set(connKey(dst, syn.dstPort, src, syn.srcPort), c);
+    this.conns.add(c);
     this.counters.passiveOpens++;
     c.openPassive(syn, this.isnGen.isn(dst, syn.dstPort, src, syn.srcPort, this.nowNs), this.nowNs);
   }
@@ -244,7 +271,7 @@ export class TcpStack implements TcpStackApi {
     if (!(quoted instanceof Uint8Array) || quoted.length < 8) return;
     const sport = (quoted[0]! << 8) | quoted[1]!;
     const dport = (quoted[2]! << 8) | quoted[3]!;
-    const c = this.conns.get(connKey(src >>> 0, sport, dst >>> 0, dport));
+    const c = this.conns.get(src >>> 0, sport, dst >>> 0, dport);
     if (!c || c.state !== "SYN-SENT") return;
     c.fail(kind === "port-unreachable" ? TCP_ERR.CONN_REFUSED : kind === "net-unreachable" ? TCP_ERR.NET_UNREACHABLE : TCP_ERR.HOST_UNREACHABLE);
     this.flush();
@@ -259,13 +286,13 @@ export class TcpStack implements TcpStackApi {
     let localPort = opts.localPort ?? 0;
     if (!isPort(localPort)) return TCP_ERR.INVALID_ARG;
     if (localPort !== 0) {
-      if (this.conns.has(connKey(localIp, localPort, remoteIp, remotePort))) return TCP_ERR.ADDR_IN_USE;
+      if (this.conns.get(localIp, localPort, remoteIp, remotePort)) return TCP_ERR.ADDR_IN_USE;
     } else {
       localPort = this.ephemeralPort(localIp, remoteIp, remotePort);
       if (localPort === 0) return TCP_ERR.NO_RESOURCE;
     }
     const c = new Connection(this.nextId++, this.host, connConfig(this.cfg, opts), localIp, localPort, remoteIp, remotePort);
-    this.conns.set(connKey(localIp, localPort, remoteIp, remotePort), c);
+    this.conns.add(c);
     this.counters.activeOpens++;
     c.openActive(this.isnGen.isn(localIp, localPort, remoteIp, remotePort, this.nowNs), this.nowNs);
     this.flush();
@@ -277,7 +304,7 @@ export class TcpStack implements TcpStackApi {
     for (let i = 0; i < EPHEMERAL_COUNT; i++) {
       const p = EPHEMERAL_LOW + ((start + i) % EPHEMERAL_COUNT);
       if (this.listeners.has(`${localIp}:${p}`) || this.listeners.has(`${TCP_ANY}:${p}`)) continue;
-      if (!this.conns.has(connKey(localIp, p, remoteIp, remotePort))) return p;
+      if (!this.conns.get(localIp, p, remoteIp, remotePort)) return p;
     }
     return 0;
   }
@@ -301,8 +328,7 @@ export class TcpStack implements TcpStackApi {
   // --- connection life cycle (ConnHost) ---
 
   private connClosed(c: Connection): void {
-    const key = connKey(c.localIp, c.localPort, c.remoteIp, c.remotePort);
-    if (this.conns.get(key) === c) this.conns.delete(key);
+    this.conns.remove(c);
     const l = c.parent as Listener | undefined;
     if (l && l.synReceived.delete(c)) this.halfOpen--;
     if (l) {
@@ -322,7 +348,7 @@ export class TcpStack implements TcpStackApi {
 
   nextTimerNs(): number | undefined {
     let t: number | undefined;
-    for (const c of this.conns.values()) {
+    for (const c of this.conns.all) {
       const x = c.nextTimerNs();
       if (x !== undefined && (t === undefined || x < t)) t = x;
     }
@@ -331,7 +357,7 @@ export class TcpStack implements TcpStackApi {
 
   onTimer(nowNs: number): void {
     this.tick(nowNs);
-    for (const c of [...this.conns.values()]) {
+    for (const c of [...this.conns.all]) {
       const t = c.nextTimerNs();
       if (t !== undefined && t <= this.nowNs) c.onTimer(this.nowNs);
     }
@@ -341,7 +367,7 @@ export class TcpStack implements TcpStackApi {
   // --- inspection ---
 
   connections(): TcpConn[] {
-    return [...this.conns.values()];
+    return [...this.conns.all];
   }
 
   snapshot(): TcpStackSnapshot {
@@ -349,7 +375,7 @@ export class TcpStack implements TcpStackApi {
       defaultCc: this.cfg.cc,
       counters: { ...this.counters },
       listeners: [...this.listeners.values()].map((l) => l.snapshot()),
-      connections: [...this.conns.values()].map((c) => c.snapshot()),
+      connections: [...this.conns.all].map((c) => c.snapshot()),
     };
   }
 }
