@@ -59,6 +59,8 @@ export class BlockCache implements BlockDevice {
   readonly blockCount: number;
   /** Insertion order of a Map is the LRU order: a hit re-inserts at the end. */
   private readonly blocks = new Map<number, Entry>();
+  /** Numbers of the dirty entries (kept with Entry.dirty, so a commit need not scan the whole cache). */
+  private readonly dirtySet = new Set<number>();
   private stats = { hits: 0, misses: 0, evictions: 0, writebacks: 0, asyncLoads: 0 };
   /**
    * While true, dirty blocks are never written back by eviction (they may
@@ -119,6 +121,7 @@ export class BlockCache implements BlockDevice {
     const r = this.driver.writeBlock(n, e.data);
     if (r < 0) throw new FsError(`I/O error writing block ${n} (${r})`);
     e.dirty = false;
+    this.dirtySet.delete(n);
     this.stats.writebacks++;
   }
 
@@ -148,10 +151,12 @@ export class BlockCache implements BlockDevice {
       this.blocks.set(n, e);
       e.data = data.slice();
       e.dirty = true;
+      this.dirtySet.add(n);
       this.stats.hits++;
       return;
     }
     this.blocks.set(n, { data: data.slice(), dirty: true, pins: 0 });
+    this.dirtySet.add(n);
     this.evict();
   }
 
@@ -207,10 +212,7 @@ export class BlockCache implements BlockDevice {
 
   /** Write every dirty block back (ascending order), then flush the device. Throws FsError on an I/O error. */
   flush(): void {
-    for (const n of [...this.blocks.keys()].sort((a, b) => a - b)) {
-      const e = this.blocks.get(n)!;
-      if (e.dirty) this.writeBack(n, e);
-    }
+    for (const n of [...this.dirtySet].sort((a, b) => a - b)) this.writeBack(n, this.blocks.get(n)!);
     const r = this.driver.flush();
     if (r < 0) throw new FsError(`I/O error flushing the disk (${r})`);
   }
@@ -218,10 +220,7 @@ export class BlockCache implements BlockDevice {
   /** The dirty blocks (number -> a copy of the data), ascending. For the journal writer. */
   dirtyBlocks(): Map<number, Uint8Array> {
     const out = new Map<number, Uint8Array>();
-    for (const n of [...this.blocks.keys()].sort((a, b) => a - b)) {
-      const e = this.blocks.get(n)!;
-      if (e.dirty) out.set(n, e.data.slice());
-    }
+    for (const n of [...this.dirtySet].sort((a, b) => a - b)) out.set(n, this.blocks.get(n)!.data.slice());
     return out;
   }
 
@@ -229,13 +228,15 @@ export class BlockCache implements BlockDevice {
   markClean(n: number): void {
     const e = this.blocks.get(n);
     if (e) e.dirty = false;
+    this.dirtySet.delete(n);
     this.evict();
   }
 
   /** Drop every dirty block unwritten (a rolled-back transaction): later reads see the disk again. */
   discardDirty(): void {
-    for (const [n, e] of [...this.blocks]) {
-      if (!e.dirty) continue;
+    for (const n of [...this.dirtySet]) {
+      const e = this.blocks.get(n)!;
+      this.dirtySet.delete(n);
       if (e.pins === 0) {
         this.blocks.delete(n);
         continue;
@@ -250,9 +251,7 @@ export class BlockCache implements BlockDevice {
 
   /** Dirty blocks waiting for write-back. */
   get dirtyCount(): number {
-    let d = 0;
-    for (const e of this.blocks.values()) if (e.dirty) d++;
-    return d;
+    return this.dirtySet.size;
   }
 
   snapshot(): BlockCacheSnapshot {
