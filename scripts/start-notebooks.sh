@@ -7,8 +7,8 @@
 #
 #   scripts/start-notebooks.sh [--port N] [--no-browser] [--no-setup]
 #
-#   --port N      listen on N (default 8888, or $VIPERDOS_NOTEBOOK_PORT);
-#                 0 picks a free port
+#   --port N      listen on N (default $VIPERDOS_NOTEBOOK_PORT, else 8888 or,
+#                 when 8888 is taken, a free port); 0 picks a free port
 #   --no-browser  do not open a browser (also the case with no terminal/display)
 #   --no-setup    skip scripts/setup.sh (the build must already be in dist/)
 #
@@ -26,15 +26,16 @@ log() { echo "[start] $*" >&2; }
 die() { echo "[start] error: $*" >&2; exit 1; }
 
 port=${VIPERDOS_NOTEBOOK_PORT:-8888}
+port_given=${VIPERDOS_NOTEBOOK_PORT:+1}
 browser=1
 setup=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --port) [ $# -ge 2 ] || die "--port needs a number"; port=$2; shift 2 ;;
-    --port=*) port=${1#--port=}; shift ;;
+    --port) [ $# -ge 2 ] || die "--port needs a number"; port=$2; port_given=1; shift 2 ;;
+    --port=*) port=${1#--port=}; port_given=1; shift ;;
     --no-browser) browser=0; shift ;;
     --no-setup) setup=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (try --help)" ;;
   esac
 done
@@ -51,6 +52,12 @@ fi
 # The kernelspec for this user ($JUPYTER_DATA_DIR or ~/.local/share/jupyter).
 node dist/bin/viperdos.js kernel install --user >&2
 
+# Port 0, or the default one already taken (a second `npm start`): a free port.
+port_free() { node -e 'const s=require("net").createServer();s.on("error",()=>process.exit(1));s.listen(+process.argv[1],"127.0.0.1",()=>s.close())' "$1"; }
+if [ "$port" != 0 ] && [ -z "$port_given" ] && ! port_free "$port"; then
+  log "port $port is taken; using a free one (--port N to choose)"
+  port=0
+fi
 if [ "$port" = 0 ]; then
   port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 fi

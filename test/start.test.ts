@@ -7,8 +7,9 @@
 // Needs the build in dist/ (scripts/setup.sh) and Debian's jupyter-notebook
 // (scripts/browser-deps.sh).
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
@@ -94,4 +95,36 @@ test("npm start: kernelspec installed, notebooks/ listed over HTTP with the toke
   process.kill(-child.pid!, "SIGINT");
   expect(await exited).toBe(0);
   await waitFor(() => (alive(state.pid) ? "" : "gone"), /gone/, 15_000, "server exit");
+}, 90_000);
+
+test("npm start: bad arguments are refused; a taken default port gives way to a free one", async () => {
+  const bad = spawnSync("bash", ["scripts/start-notebooks.sh", "--no-setup", "--port", "http"], { cwd: ROOT, encoding: "utf8" });
+  expect(bad.status).toBe(1);
+  expect(bad.stderr).toContain("--port must be 0..65535");
+  const unknown = spawnSync("bash", ["scripts/start-notebooks.sh", "--frobnicate"], { cwd: ROOT, encoding: "utf8" });
+  expect(unknown.status).toBe(1);
+  expect(unknown.stderr).toContain("unknown argument --frobnicate");
+
+  // Occupy 8888 (or find it already taken): the default must move aside, not fail.
+  const blocker = createServer();
+  await new Promise<void>((r) => {
+    blocker.once("error", () => r());
+    blocker.listen(8888, "127.0.0.1", () => r());
+  });
+  work ||= mkdtempSync(join(tmpdir(), "vd-start-"));
+  const env = { ...process.env, JUPYTER_DATA_DIR: join(work, "data2"), JUPYTER_CONFIG_DIR: join(work, "config2"), JUPYTER_RUNTIME_DIR: join(work, "runtime2"), VIPERDOS_NOTEBOOK_STATE: join(work, "server2.json"), VIPERDOS_NOTEBOOK_PORT: "" };
+  let out = "";
+  child = spawn("bash", ["scripts/start-notebooks.sh", "--no-setup", "--no-browser"], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+  try {
+    const [, port] = await waitFor(() => out, /http:\/\/127\.0\.0\.1:(\d+)\/(?:tree|lab)\?token=/, 60_000, "URL");
+    expect(port).not.toBe("8888");
+    expect(out).toContain("port 8888 is taken");
+  } finally {
+    const exited = new Promise((r) => child!.on("exit", r));
+    process.kill(-child.pid!, "SIGINT");
+    await exited;
+    await new Promise((r) => blocker.close(r));
+  }
 }, 90_000);
