@@ -287,8 +287,10 @@ export interface TcpStackSnapshot {
 export interface TcpStackApi {
   /** Feed one received segment (src/dst host-order u32). Never throws; bad segments are counted and dropped. */
   input(src: number, dst: number, segment: Uint8Array, nowNs: number): void;
-  /** ICMP destination-unreachable/time-exceeded quoting one of our segments (RFC 5927 policy:
-   *  fails a connection only while in SYN-SENT). quoted = the quoted TCP header bytes (>= 8). */
+  /** ICMP destination-unreachable quoting one of our segments (RFC 5927 policy: fails a
+   *  connection only while in SYN-SENT, with HOST_UNREACHABLE, NET_UNREACHABLE or, for
+   *  port-unreachable, CONN_REFUSED). src/dst: the quoted datagram's source (our address) and
+   *  destination; quoted: the quoted TCP header bytes (at least 8; shorter is ignored). */
   icmpError(src: number, dst: number, quoted: Uint8Array, kind: "host-unreachable" | "net-unreachable" | "port-unreachable", nowNs: number): void;
   /** Active open. Returns the connection (in SYN-SENT, "established" follows) or
    *  ADDR_IN_USE / NO_RESOURCE / INVALID_ARG. */
