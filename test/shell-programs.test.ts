@@ -86,4 +86,9 @@ describe("programs on C:", () => {
     expect(outputOf(steps, "edit NOPE:x")).toMatch(/^edit: NOPE:x: .+ \(error -\d+\)\n\[rc 10\]\n$/);
     expect(outputOf(steps, "Why")).toBe("edit returned 10\n");
   });
+  it("edit with piped keys: edits, saves with Ctrl+S, quits with Ctrl+Q and leaves the rest of the input to the shell", () => {
+    const { raw } = boot("edit T:p\nab\x1b[Dx\rline2\x13\x11Type T:p\nEcho after\n");
+    expect(raw).toContain("\x1b[?1049h"); // the alternate screen, left again on quit
+    expect(raw).toContain("\x1b[?1049lSYS:> Type T:p\nax\nline2b\nSYS:> Echo after\nafter\n");
+  });
 });

@@ -279,20 +279,33 @@ static void save(void)
     snprintf(message, sizeof message, "wrote %ld bytes", len);
 }
 
-/* Keys that arrived while waiting for the terminal's size report; fed first. */
-static unsigned char early[64];
+/* A key that arrived instead of the terminal's size report; fed first. */
+static unsigned char early[1];
 static int nearly;
+/* A poll set on the console: is more input already there (skip redrawing)? */
+static u32 console_poll;
+static int have_console_poll;
+
+static int input_pending(void)
+{
+    struct vd_poll_event ev[1];
+    if (!have_console_poll) return 0;
+    vd_ret w = vd_poll_wait(console_poll, ev, 1, 0);
+    return w.status == 0 && w.r1 > 0;
+}
 
 /* Ask the terminal for its size: move far down-right, request the cursor
  * position (ESC [ 6 n), read "ESC [ rows ; cols R" for up to 300 ms (poll on
- * the console). Other bytes are kept as keys. Returns 1 when it answered. */
+ * the console), one byte at a time so nothing meant for the shell after us
+ * is taken. A first byte that is not ESC is a key (piped input, where no
+ * report comes): it is kept and the question dropped. Returns 1 when the
+ * terminal answered. */
 static int ask_terminal_size(void)
 {
-    vd_ret ps = vd_poll_create();
-    if (ps.status != 0) return 0;
-    u32 poll = (u32)ps.r1;
+    if (!have_console_poll) return 0;
+    u32 poll = console_poll;
     int ok = 0;
-    if (vd_poll_add(poll, VD_CONSOLE_HANDLE, VD_POLL_CONSOLE).status == 0) {
+    {
         emits("\0337\033[999;999H\033[6n\0338");
         flush_frame();
         char reply[32];
@@ -307,9 +320,9 @@ static int ask_terminal_size(void)
             unsigned char ch;
             vd_ret r = vd_read(0, &ch, 1);
             if (r.status != 0 || r.r1 != 1) break;
-            if (n == 0 && ch != 27) { /* a key typed meanwhile */
-                if (nearly < (int)sizeof early) early[nearly++] = ch;
-                continue;
+            if (n == 0 && ch != 27) { /* a key, not a report: no answer is coming (a pipe); keep it */
+                early[nearly++] = ch;
+                break;
             }
             if (n < (int)sizeof reply - 1) reply[n++] = (char)ch;
             if (ch == 'R') {
@@ -328,7 +341,6 @@ static int ask_terminal_size(void)
             }
         }
     }
-    vd_cap_revoke(poll); /* poll sets have no close call of their own: revoke drops the handle */
     return ok;
 }
 
@@ -431,6 +443,11 @@ int main(int argc, char **argv)
     long sr = sz.status == 0 ? (long)((u64)sz.r1 >> 32) : 0, sc = sz.status == 0 ? (long)(sz.r1 & 0xffffffff) : 0;
     fflush(stdout);
     emits("\033[?1049h\033[2J"); /* the alternate screen: the shell's screen comes back on quit */
+    vd_ret ps = vd_poll_create();
+    if (ps.status == 0 && vd_poll_add((u32)ps.r1, VD_CONSOLE_HANDLE, VD_POLL_CONSOLE).status == 0) {
+        console_poll = (u32)ps.r1;
+        have_console_poll = 1;
+    }
     if (sr >= 3 && sr <= 200 && sc >= 10 && sc <= 300) {
         rows = (int)sr;
         cols = (int)sc;
@@ -438,12 +455,15 @@ int main(int argc, char **argv)
     rc = 0;
     int go = 1;
     for (int i = 0; i < nearly && go; i++) go = feed(early[i]);
+    /* One byte per read: after ^Q the rest of the input is the shell's (a
+     * script piped into the console); the screen is redrawn only when no more
+     * input is waiting, so pasted text does not redraw per character. */
     for (; go;) {
-        draw();
-        unsigned char in[64];
-        vd_ret r = vd_read(0, in, sizeof in);
-        if (r.status != 0 || r.r1 <= 0) { rc = 20; break; }
-        for (long i = 0; i < r.r1 && go; i++) go = feed(in[i]);
+        if (!input_pending()) draw();
+        unsigned char ch;
+        vd_ret r = vd_read(0, &ch, 1);
+        if (r.status != 0 || r.r1 != 1) { rc = 20; break; }
+        go = feed(ch);
     }
     emits("\033[2J\033[H\033[?1049l");
     flush_frame();
