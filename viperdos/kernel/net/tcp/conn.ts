@@ -491,7 +491,7 @@ export class Connection implements TcpConn {
       }
       return;
     }
-    // SYN in a synchronized state (RFC 5961 4.2): challenge ACK.
+    // Any other SYN in SYN-RECEIVED (not the first one repeated): challenge ACK too.
     if (f & SYN) {
       this.challengeAck(nowNs);
       return;
