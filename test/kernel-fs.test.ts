@@ -198,7 +198,7 @@ describe("fs.c on a machine with both disks", () => {
     const p = k.spawn("fs", program("fs"), "");
     if (typeof p === "number") throw new Error(`spawn ${p}`);
     const nums = [SYS.OPEN, SYS.CLOSE, SYS.READ, SYS.WRITE, SYS.LSEEK, SYS.STAT, SYS.FSTAT, SYS.DUP, SYS.DUP2, SYS.FSYNC,
-      SYS.READDIR, SYS.MKDIR, SYS.RMDIR, SYS.UNLINK, SYS.RENAME, SYS.GETCWD, SYS.CHDIR, SYS.FS_OPEN_ROOT, SYS.FS_OPEN,
+      SYS.READDIR, SYS.MKDIR, SYS.RMDIR, SYS.UNLINK, SYS.RENAME, SYS.SYMLINK, SYS.READLINK, SYS.GETCWD, SYS.CHDIR, SYS.FS_OPEN_ROOT, SYS.FS_OPEN,
       SYS.IO_READ, SYS.IO_WRITE, SYS.IO_SEEK, SYS.FS_READ_DIR, SYS.FS_CLOSE, SYS.FS_REWIND_DIR,
       SYS.ASSIGN_SET, SYS.ASSIGN_GET, SYS.ASSIGN_REMOVE, SYS.ASSIGN_LIST, SYS.ASSIGN_RESOLVE];
     const vals = [0n, 1n, 3n, 4n, 0x8000_0000n, 0x7fff_fffe_fff0n, 0xffff_ffff_ffff_ffffn, 0x1000n, 64n, 2n ** 40n];

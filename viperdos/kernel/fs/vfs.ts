@@ -23,6 +23,14 @@
 // blocks written "ordered", then inode/indirect/bitmap/superblock logged),
 // so its cost is O(bytes written), not O(file size).
 //
+// Symbolic links (ViperFS fast/slow links, format.ts) are followed by
+// walk(): always in the middle of a path, in the last component for open,
+// stat and chdir (not for unlink, rename, mkdir, symlink, readlink); a target
+// may be an assign path, absolute on its volume, or relative to the link's
+// directory; more than MAX_LINK_HOPS (8) links in one walk is -512.
+// Every OpenFile holds a reference on the mount's inode cache
+// (inode-cache.ts): all opens of a file share one in-memory inode.
+//
 // A process's descriptors 0-2 are the console (syscall/dispatch.ts); file
 // descriptors are 3..MAX_FDS-1. Per-process state lives in a WeakMap keyed by
 // the Process, so proc/process.ts needs no file-system fields; the kernel

@@ -15,7 +15,7 @@
 //                                char name[256] (NUL-terminated)
 //   struct vd_assign_info (256 B): char name[32] | char target[224], both
 //                                NUL-terminated; target like "D1:c"
-// type: 1 file, 2 directory (ViperFS FTYPE).
+// type: 1 file, 2 directory, 7 symbolic link (ViperFS FTYPE).
 
 import { E } from "../errors.js";
 import { SYS } from "./table.js";
