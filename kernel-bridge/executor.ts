@@ -13,7 +13,7 @@ import type { ErrorContent, MimeBundle } from "./protocol.js";
 import { findMagic, MagicError, magicHelp, tokenize } from "./magics.js";
 import { GuestShell, typedLine, type ShellLineResult } from "./shell.js";
 import { notebookImages } from "./images.js";
-import { TsCells } from "./tscell.js";
+import { TsCells, tsCompleteness } from "./tscell.js";
 import { complete, inspectAt } from "./complete.js";
 import { LiveViews } from "./live.js";
 
@@ -310,7 +310,9 @@ export class MagicExecutor implements CellExecutor {
     return text === undefined ? undefined : { "text/plain": text };
   }
 
-  isComplete(code: string): "complete" | "incomplete" {
+  isComplete(code: string): "complete" | "incomplete" | "invalid" {
+    const ts = /^\s*%%ts\b[^\n]*\n?/.exec(code);
+    if (ts) return tsCompleteness(code.slice(ts[0].length));
     return code.endsWith("\\") ? "incomplete" : "complete";
   }
 

@@ -252,3 +252,38 @@ export class TsCells {
 }
 
 class InterruptedCell extends Error {}
+
+/**
+ * Whether a %%ts body is still open (is_complete_request): more ( [ { than
+ * closed, or an unterminated string, template or block comment. A rough
+ * scanner (regular expression literals are not recognised); "invalid" when
+ * a bracket closes that was never opened.
+ */
+export function tsCompleteness(src: string): "complete" | "incomplete" | "invalid" {
+  const stack: string[] = [];
+  const pairs: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === "/" && src[i + 1] === "/") {
+      const nl = src.indexOf("\n", i);
+      if (nl < 0) break;
+      i = nl;
+    } else if (c === "/" && src[i + 1] === "*") {
+      const end = src.indexOf("*/", i + 2);
+      if (end < 0) return "incomplete";
+      i = end + 1;
+    } else if (c === '"' || c === "'" || c === "`") {
+      let j = i + 1;
+      for (; j < src.length && src[j] !== c; j++) {
+        if (src[j] === "\\") j++;
+        else if (src[j] === "\n" && c !== "`") return "invalid";
+      }
+      if (j >= src.length) return "incomplete";
+      i = j;
+    } else if (c === "(" || c === "[" || c === "{") stack.push(c);
+    else if (pairs[c]) {
+      if (stack.pop() !== pairs[c]) return "invalid";
+    }
+  }
+  return stack.length ? "incomplete" : "complete";
+}

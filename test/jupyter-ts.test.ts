@@ -64,6 +64,17 @@ describe("%%ts cells", () => {
     expect(await ex.execute("%%ts\n1 + 1", sinks, never)).toEqual({ status: "ok", result: { "text/plain": "2" } });
   }, 30_000);
 
+  test("is_complete: open brackets, strings and comments make a %%ts cell incomplete", () => {
+    const ex = new MagicExecutor();
+    expect(ex.isComplete("%%ts\nfor (let i = 0; i < 3; i++) {")).toBe("incomplete");
+    expect(ex.isComplete("%%ts\nconst s = `a\n")).toBe("incomplete");
+    expect(ex.isComplete("%%ts\n/* note")).toBe("incomplete");
+    expect(ex.isComplete("%%ts\nconst x = '}'; // {\nf(x)")).toBe("complete");
+    expect(ex.isComplete("%%ts\nf(])")).toBe("invalid");
+    expect(ex.isComplete("Echo a \\")).toBe("incomplete");
+    expect(ex.isComplete("Echo a")).toBe("complete");
+  });
+
   test("decodeMappings reads VLQ segments", () => {
     // "AAAA" = [0,0,0,0]; "CAAC" = [1,0,0,1]; next line "AACA" = [0,0,1,0] (source line +1)
     expect(decodeMappings("AAAA,CAAC;AACA")).toEqual([[[0, 0, 0], [1, 0, 1]], [[0, 1, 1]]]);
