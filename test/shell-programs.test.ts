@@ -8,6 +8,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Kernel } from "../viperdos/kernel/kernel.js";
 import { DEVICE_FLAG_ACTIVE, DEVICE_FLAG_VIRTUAL, DEVICE_INFO_SIZE, deviceRecords, encodeDeviceRecords } from "../viperdos/kernel/syscall/device-list.js";
 import { buildBootImages, type BootImages } from "../viperdos/tools/images.js";
+import { buildGuest } from "../viperdos/tools/build-guest.js";
+import { runProgram } from "../viperdos/kernel/boot.js";
+import { readFileSync } from "node:fs";
 import { boot, outputOf } from "./shell-boot.js";
 
 let images: BootImages;
@@ -49,6 +52,19 @@ describe("programs on C:", () => {
     const last = (recs.length - 1) * DEVICE_INFO_SIZE;
     expect(dv.getUint32(last + 52, true)).toBe(recs.at(-1)!.irq);
     expect(new TextDecoder().decode(bytes.subarray(last, last + 32)).replace(/\0+$/, "")).toBe(recs.at(-1)!.name);
+  });
+
+  it("DEVICE_LIST from a program: count with NULL, a short list, and bad pointers give an error code", () => {
+    const elf = readFileSync(buildGuest({ name: "shell-devlist", sources: ["test/shell-devlist.prog.c"], opt: "-O2", os: "viperdos" }));
+    let text = "";
+    const r = runProgram("devlist", elf, { onConsole: (b) => (text += Buffer.from(b).toString("latin1")), disks: images, cpus: 1 });
+    expect(r.exitCode).toBe(0);
+    const n = deviceRecords(r.kernel).length;
+    expect(text).toContain(`count status=0 count=${n}\n`);
+    expect(text).toContain("max2 status=0 count=2\n");
+    expect(text).toContain(`full status=0 count=${n} first=gic-400@08000000 irq=${deviceRecords(r.kernel)[2].irq}\n`);
+    expect(text).toMatch(/low status=-[1-9]\d*\n/);
+    expect(text).toMatch(/unmapped status=-[1-9]\d*\n/);
   });
 
   it("ctxbench, ipcbench and fiobench print virtual-time figures; bad arguments give ERROR 10", () => {
