@@ -133,6 +133,12 @@ describe("vinit over piped input", () => {
     expect(stdout).not.toMatch(/rc (10|20)/);
   });
 
+  it("Dir and List show directories first, each group sorted by name without regard to case", () => {
+    const { steps } = boot("MakeDir T:zz T:Bb\nCopy S:startup T:a\nCopy S:startup T:C\nDir T:\nList T:\n");
+    expect(outputOf(steps, "Dir T:")).toBe("  Bb                           <dir>\n  zz                           <dir>\n  a\n  C\n2 files, 2 directories\n");
+    expect(outputOf(steps, "List T:")).toMatch(/^ {2}Bb +<dir>\n {2}zz +<dir>\n {2}a +(\d+)\n {2}C +\1\n2 files, 2 directories, \d+ bytes\n$/);
+  });
+
   it("Rename moves into a directory and renames back; Type takes several files", () => {
     const { steps } = boot("Copy S:startup T:a\nMakeDir T:d\nRename T:a T:d\nDir T:d\nRename T:d/a T:b\nType T:b S:startup\nDelete T:b T:d\nDir T:\n");
     expect(outputOf(steps, "Dir T:d")).toBe("  a\n1 file, 0 directories\n");

@@ -210,8 +210,34 @@ static int is_dir_path(const char *path)
     return vd_stat(path, &st).status == 0 && (st.mode & 0xf000) == 0x4000;
 }
 
-/* Dir/List: the entries of `path` ("" = the current directory), or the file
- * `path` itself; List adds sizes. */
+/* A directory listing, gathered before printing so it can be sorted. */
+#define LIST_MAX 1024
+struct list_entry { char name[60]; int is_dir; };
+static struct list_entry listing[LIST_MAX];
+
+/* Directories first, then files; each group by name, case-insensitively (as AmigaDOS Dir shows them). */
+static int list_order(const struct list_entry *a, const struct list_entry *b)
+{
+    if (a->is_dir != b->is_dir) return b->is_dir - a->is_dir;
+    for (const char *x = a->name, *y = b->name;; x++, y++) {
+        char cx = *x >= 'A' && *x <= 'Z' ? (char)(*x + 32) : *x, cy = *y >= 'A' && *y <= 'Z' ? (char)(*y + 32) : *y;
+        if (cx != cy || !cx) return (unsigned char)cx - (unsigned char)cy;
+    }
+}
+
+static void sort_listing(int n)
+{
+    for (int i = 1; i < n; i++) { /* insertion sort: listings are short */
+        struct list_entry e = listing[i];
+        int j = i;
+        for (; j > 0 && list_order(&listing[j - 1], &e) > 0; j--) listing[j] = listing[j - 1];
+        listing[j] = e;
+    }
+}
+
+/* Dir/List: the entries of `path` ("" = the current directory), directories
+ * first, each group sorted by name; or the file `path` itself. List adds
+ * sizes. Past LIST_MAX entries the rest is counted, not shown. */
 static int list_dir(const char *cmd, const char *path, int sizes)
 {
     char here[LINE_MAX_LEN];
@@ -229,39 +255,44 @@ static int list_dir(const char *cmd, const char *path, int sizes)
     }
     vd_ret o = vd_open(path, O_RDONLY);
     if (o.status != 0) return fail_path(RC_ERROR, cmd, path, o.status);
-    int fd = (int)o.r1, files = 0, dirs = 0;
-    u64 bytes = 0;
+    int fd = (int)o.r1, files = 0, dirs = 0, n = 0;
     char buf[1024];
     for (;;) {
         vd_ret r = vd_readdir(fd, buf, sizeof buf);
-        if (r.status != 0) { /* a file gives "not a directory" */
+        if (r.status != 0) {
             vd_close(fd);
             return fail_path(RC_ERROR, cmd, path, r.status);
         }
-        if (r.status != 0 || r.r1 == 0) break;
+        if (r.r1 == 0) break;
         for (long at = 0; at < (long)r.r1;) {
             u16 reclen = *(u16 *)(buf + at + 8);
-            u8 type = (u8)buf[at + 10];
-            const char *name = buf + at + 12;
             if (reclen == 0) break; /* a malformed record: stop rather than loop */
-            if (type == 2) {
-                dirs++;
-                printf("  %-28s <dir>\n", name);
-            } else {
-                files++;
-                if (sizes) {
-                    char full[LINE_MAX_LEN];
-                    struct vd_stat st;
-                    join(full, sizeof full, path, name);
-                    u64 size = vd_stat(full, &st).status == 0 ? st.size : 0;
-                    bytes += size;
-                    printf("  %-28s %8lu\n", name, (unsigned long)size);
-                } else printf("  %s\n", name);
+            int is_dir = (u8)buf[at + 10] == 2;
+            if (is_dir) dirs++;
+            else files++;
+            if (n < LIST_MAX) {
+                snprintf(listing[n].name, sizeof listing[n].name, "%s", buf + at + 12);
+                listing[n++].is_dir = is_dir;
             }
             at += reclen;
         }
     }
     vd_close(fd);
+    sort_listing(n);
+    u64 bytes = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = listing[i].name;
+        if (listing[i].is_dir) printf("  %-28s <dir>\n", name);
+        else if (sizes) {
+            char full[LINE_MAX_LEN];
+            struct vd_stat st;
+            join(full, sizeof full, path, name);
+            u64 size = vd_stat(full, &st).status == 0 ? st.size : 0;
+            bytes += size;
+            printf("  %-28s %8lu\n", name, (unsigned long)size);
+        } else printf("  %s\n", name);
+    }
+    if (files + dirs > n) printf("  ... %d more not shown\n", files + dirs - n);
     printf("%d file%s, %d director%s", files, files == 1 ? "" : "s", dirs, dirs == 1 ? "y" : "ies");
     if (sizes) printf(", %lu bytes", (unsigned long)bytes);
     printf("\n");
