@@ -107,4 +107,9 @@ describe("programs on C:", () => {
     expect(raw).toContain("\x1b[?1049h"); // the alternate screen, left again on quit
     expect(raw).toContain("\x1b[?1049lSYS:> Type T:p\nax\nline2b\nSYS:> Echo after\nafter\n");
   });
+  it("edit keys: Up/Down keep the column, Ctrl+A/E, Ctrl+K kills to the end then joins lines, Backspace, Ctrl+D", () => {
+    // one/two/three; Up Up, Ctrl+E "!" -> "one!"; Down, Ctrl+A, Ctrl+K (kills "two"), Ctrl+K (joins); Down, End, BS BS "ee", Ctrl+D at the end.
+    const { raw } = boot("edit T:q\none\rtwo\rthree\x1b[A\x1b[A\x05!\x1b[B\x01\x0b\x0b\x1b[B\x1b[F\x7f\x7fee\x04\x13\x11Type T:q\n");
+    expect(raw).toContain("SYS:> Type T:q\none!\nthree\nSYS:> ");
+  });
 });
