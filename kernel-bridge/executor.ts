@@ -25,6 +25,8 @@ export interface OutputSinks {
   writeDisplay(data: MimeBundle, metadata?: Record<string, unknown>, displayId?: string): void;
   /** Replace the display shown with `displayId` (update_display_data); absent where updates cannot go. */
   updateDisplay?(displayId: string, data: MimeBundle, metadata?: Record<string, unknown>): void;
+  /** Ask the front end for a line (input_request); present only when the request allowed stdin. Rejects on interrupt. */
+  readInput?(prompt: string, password: boolean): Promise<string>;
 }
 
 export type ExecuteOutcome = { status: "ok"; result?: MimeBundle } | ({ status: "error" } & ErrorContent);
@@ -163,9 +165,9 @@ export async function runShellLine(session: Session, line: string, sinks: Output
   const typed = typedLine(line.trim());
   if (typeof typed !== "string") return errorOutcome("UsageError", typed.error);
   const attach = (feed: (t: string) => void) => session.attachConsole(feed);
-  const r = await sh.runLine(typed, attach, (t) => sinks.writeStream("stdout", t), signal, () => session.live.tick(session.kernel, sinks));
+  const r = await sh.runLine(typed, attach, (t) => sinks.writeStream("stdout", t), signal, () => session.live.tick(session.kernel, sinks), sinks.readInput);
   if (r.end === "interrupted") return errorOutcome("Interrupted", `the cell was interrupted (Ctrl+C) during: ${typed}`);
-  if (r.end === "input") return errorOutcome("InputNeeded", `${typed}: the command waited for console input, which a cell cannot type; it was stopped with Ctrl+C`);
+  if (r.end === "input") return errorOutcome("InputNeeded", `${typed}: the command waited for console input, which this front end cannot give (no stdin); it was stopped with Ctrl+C`);
   if (r.end === "stuck") return errorOutcome("MachineStuck", `${typed}: every task is blocked and no event is pending`, ["%boot starts a fresh machine"]);
   if (r.end === "ended") sinks.writeStream("stderr", "[the shell has ended; %boot starts a fresh machine]\n");
   if (r.rc >= FAIL_AT) {

@@ -82,6 +82,8 @@ export class KernelHandlers {
   private abortBelow = 0;
   private shuttingDown = false;
   private readonly log: (s: string) => void;
+  /** The running cell's pending input_request, answered by input_reply on stdin. */
+  private pendingInput: { resolve: (v: string) => void; reject: (e: Error) => void } | undefined;
   /** Open comms: comm_id -> target_name. */
   private readonly comms = new Map<string, string>();
 
@@ -128,6 +130,13 @@ export class KernelHandlers {
   dispatch(channel: Channel, msg: JupyterMessage): void {
     const type = msg.header.msg_type;
     if (this.shuttingDown && type !== "shutdown_request") return;
+    if (type === "input_reply" && channel === "stdin") {
+      const p = this.pendingInput;
+      this.pendingInput = undefined;
+      if (p) p.resolve(typeof msg.content.value === "string" ? msg.content.value : "");
+      else this.log("input_reply without an input_request: dropped");
+      return;
+    }
     if (type === "execute_request" && channel === "shell") {
       this.queue.push({ msg, generation: this.generation });
       void this.drain();
@@ -298,6 +307,20 @@ export class KernelHandlers {
       },
     };
     const abort = new AbortController();
+    if (c.allow_stdin === true) {
+      sinks.readInput = (prompt, password) => {
+        streams.flush();
+        return new Promise<string>((resolve, reject) => {
+          if (abort.signal.aborted) return reject(new Error("interrupted"));
+          this.pendingInput = { resolve, reject };
+          abort.signal.addEventListener("abort", () => {
+            if (this.pendingInput?.resolve === resolve) this.pendingInput = undefined;
+            reject(new Error("interrupted"));
+          }, { once: true });
+          this.reply("stdin", msg, "input_request", { prompt, password });
+        });
+      };
+    }
     this.running = { msg, abort };
     let outcome: ExecuteOutcome;
     try {

@@ -187,8 +187,11 @@ export class GuestShell {
    * slices until the prompt is back, streaming the output through `emit`
    * (attachConsole routes the console to `feed`). `signal` aborted means
    * Ctrl+C (see the file comment). `onSlice` runs between slices (live views).
+   * With `readInput` (the request allowed stdin), a program waiting for
+   * console input gets the line the front end returns; without, it is
+   * stopped with Ctrl+C and the result says "input".
    */
-  async runLine(line: string, attach: (feed: (text: string) => void) => () => void, emit: (text: string) => void, signal: AbortSignal, onSlice?: () => Promise<void>): Promise<ShellLineResult> {
+  async runLine(line: string, attach: (feed: (text: string) => void) => () => void, emit: (text: string) => void, signal: AbortSignal, onSlice?: () => Promise<void>, readInput?: (prompt: string, password: boolean) => Promise<string>): Promise<ShellLineResult> {
     const k = this.k;
     const filter = new EchoFilter(emit);
     const detach = attach((t) => filter.push(t));
@@ -213,9 +216,19 @@ export class GuestShell {
         if (this.console.waitingForInput()) {
           const atPrompt = fg.length === 0 && PROMPT_AT_END.test("\n" + filter.pendingText());
           if (atPrompt) break;
+          if (interruptedAt === undefined && readInput) {
+            // A program reads the console: ask the front end for a line (input_request) and type it.
+            try {
+              const line = await readInput("", false);
+              k.typeInput(line.replace(/\r?\n$/, "") + "\n");
+              continue;
+            } catch {
+              // interrupted while waiting: Ctrl+C below
+            }
+          }
           if (interruptedAt === undefined) {
             // A program (or the pager) waits for a key a cell cannot type: treat as Ctrl+C.
-            why = "input";
+            why = signal.aborted ? "interrupted" : "input";
             interruptedAt = performance.now();
             this.ctrlC(fg);
           }

@@ -108,3 +108,31 @@ describe("comms", () => {
     t.request("comm_open", { target_name: INSPECT_TARGET }); // malformed: dropped, no throw
   }, 60_000);
 });
+
+describe("stdin", () => {
+  test("with allow_stdin a program reading the console gets the front end's line (input_request / input_reply)", async () => {
+    const t = setup();
+    const id = t.request("execute_request", { code: "ask colour?", silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: true });
+    for (let i = 0; i < 3000 && t.of("input_request", id).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const ask = t.sent.find((s) => s.msg.header.msg_type === "input_request" && s.msg.parent_header.msg_id === id)!;
+    expect(ask.channel).toBe("stdin");
+    expect(ask.msg.content).toEqual({ prompt: "", password: false });
+    t.request("input_reply", { value: "teal" }, "stdin");
+    for (let i = 0; i < 3000 && t.of("execute_reply", id).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(t.of("execute_reply", id)[0].content).toMatchObject({ status: "ok" });
+    expect(t.of("stream", id).map((m) => m.content.text).join("")).toBe("colour? teal\nhello, teal\n");
+    t.request("input_reply", { value: "stray" }, "stdin"); // no request pending: dropped
+    expect((await t.run("Echo ok")).reply).toMatchObject({ status: "ok" });
+  }, 60_000);
+
+  test("an interrupt while waiting for input ends the cell Interrupted; without allow_stdin it is InputNeeded", async () => {
+    const t = setup();
+    const id = t.request("execute_request", { code: "ask", silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: true });
+    for (let i = 0; i < 3000 && t.of("input_request", id).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    t.request("interrupt_request", {}, "control");
+    for (let i = 0; i < 3000 && t.of("execute_reply", id).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(t.of("execute_reply", id)[0].content).toMatchObject({ status: "error", ename: "Interrupted" });
+    expect((await t.run("ask")).reply).toMatchObject({ status: "error", ename: "InputNeeded" });
+    expect((await t.run("Echo ok")).reply).toMatchObject({ status: "ok" });
+  }, 60_000);
+});
