@@ -12,6 +12,8 @@
 //   caps.ts        capabilityTable                      (%caps PID)
 //   trace.ts       traceTable                           (%trace show)
 //   ipc.ts         ipcLatencyPlot, parseIpclat          (%bench ipc)
+//   tcp.ts         tcpTraceBundle, tcpTraceSpec         (%tcp trace CONN)
+//   topology.ts    topologyBundle, linkBundle           (%topology, %link)
 //   chart.ts       chartBundle, renderSvg, checkChartSpec
 //   bundle.ts      MimeBundle, tables, escaping
 
@@ -26,11 +28,13 @@ export * from "./ipc.js";
 export * from "./fs.js";
 export * from "./journal.js";
 export * from "./channels.js";
+export * from "./tcp.js";
+export * from "./topology.js";
 
 /** What widgets/ offers, for a notebook's inspection (plain data). */
 export function snapshot() {
   return {
-    views: ["memoryTables", "memoryChart", "runQueues", "schedulingTimeline", "pageTableTree", "capabilityTable", "traceTable", "ipcLatencyPlot", "addressWalk", "fileView", "journalView", "channelsView"],
+    views: ["memoryTables", "memoryChart", "runQueues", "schedulingTimeline", "pageTableTree", "capabilityTable", "traceTable", "ipcLatencyPlot", "addressWalk", "fileView", "journalView", "channelsView", "tcpTraceBundle", "topologyBundle", "linkBundle"],
     chartMime: "application/vnd.vegalite.v5+json",
     fallbackMime: "image/svg+xml",
   };
