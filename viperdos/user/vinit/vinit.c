@@ -6,11 +6,13 @@
  *   lines read from fd 0 (console), echoed by the shell itself (the console
  *   has no line discipline), with editing (arrows, history, Home/End, Delete,
  *   Ctrl+A/E/U/K/W/L/C) and Tab completion of command names (built-ins and
- *   C:), assigns and paths; see read_line.
- * - Built-in commands, case-insensitive (see `Help`); anything else is a
- *   program: the current directory, then C:<name>, then C:<name>.prg; the child
- *   gets `PWD=<cwd>;<args>` through GET_ARGS and its exit status becomes the
- *   return code.
+ *   C:), assigns and paths; see read_line in lineedit.c.
+ * - Built-in commands, case-insensitive (the builtins table; `Help`); anything
+ *   else is a program: the current directory, then C:<name>, then
+ *   C:<name>.prg; the child gets `PWD=<cwd>;<args>` (cwd in assign form)
+ *   through GET_ARGS and its exit status becomes the return code. A child
+ *   killed by a signal ends with 128 + sig: Ctrl+C (SIGINT, sent by the
+ *   terminal side of `viperdos boot`) prints ***Break.
  * - Return codes OK 0, WARN 5, ERROR 10, FAIL 20; every error prints
  *   "<Command>: <path>: <reason> (error N)" (or a usage line for a missing or
  *   bad argument) and `Why` prints the message of the last failure.
