@@ -16,6 +16,7 @@ import { Gateway, type GatewayOptions } from "../emulator/net/gateway.js";
 import { runWithHost } from "../emulator/net/host-runner.js";
 import { labProgram } from "../kernel-bridge/net-lab.js";
 import { fnv1a, hostSink, iperfPattern, sendStream } from "../kernel-bridge/net-host.js";
+import { buildBootImages } from "../viperdos/tools/images.js";
 
 const BYTES = Number(process.env.NET_E2E_BYTES ?? 2_000_000);
 /** Wall budget per test: a minute, more for the full-size run (about 1 MB/s wall here). */
@@ -155,6 +156,28 @@ describe("ping, DNS and Fetch against the gateway", () => {
       expect(g.out()).toMatch(/HTTP\/1\.1 404 Not Found/);
       expect(await run(g, "fetch", "http://10.0.2.2:1/")).toBe(10);
       expect(g.out()).toMatch(/connect to 10\.0\.2\.2:1: connection refused/);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
+  it("the shell's Fetch command runs C:fetch.prg from user.img", async () => {
+    const server = createServer((_req, res) => res.writeHead(200, { "content-type": "text/plain" }).end("hello from the host\n"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    let text = "";
+    const k = new Kernel({ cpus: 1, nic: true, disks: buildBootImages(), onConsole: (b) => (text += Buffer.from(b).toString("latin1")) });
+    const gw = new Gateway({ clock: k.machine.clock });
+    const l = new Link(k.nic!, gw, { params: { delayNs: 250_000 } });
+    guests.push({ k, gw, link: l, out: () => text });
+    try {
+      k.boot();
+      const sh = k.spawnPath("SYS:vinit.sys", "", undefined, "vinit");
+      if (typeof sh === "number") throw new Error(`vinit: ${sh}`);
+      await runWithHost(k, gw, { until: () => /SYS:> $/.test(text), maxWallMs: 20_000 });
+      k.typeInput(`Fetch http://10.0.2.2:${port}/\n`);
+      await runWithHost(k, gw, { until: () => /hello from the host\r?\n[\s\S]*SYS:> $/.test(text), maxWallMs: 20_000, idleWaitMs: 2 });
+      expect(text).toMatch(/SYS:> Fetch http:\/\/10\.0\.2\.2:\d+\/\r?\nhello from the host/);
     } finally {
       server.close();
     }
