@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { TcpConn } from "../viperdos/kernel/net/tcp/api.js";
 import { serializeSegment, type TcpOptions } from "../viperdos/kernel/net/tcp/segment.js";
-import { ACK, IP_A, IP_B, MS, SYN, ScriptedPeer, TwoStacks, fnv1a, rng32 } from "./net-tcp-harness.js";
+import { ACK, IP_A, IP_B, MS, RST, SYN, ScriptedPeer, TwoStacks, fnv1a, rng32 } from "./net-tcp-harness.js";
 
 const ROUNDS = Number(process.env.TCP_FUZZ_ROUNDS ?? 4000);
 
@@ -90,8 +90,8 @@ describe("TCP fuzz", () => {
     expect(counters.challengeAcks).toBeGreaterThan(0);
   });
 
-  it("a SYN flood keeps the backlog bounded; a real client gets in once the half-open connections expire", () => {
-    const p = new ScriptedPeer({ synBacklogLimit: 64, synRetries: 2 });
+  it("a SYN flood keeps the backlog bounded (cookies off); a real client gets in once the half-open connections expire", () => {
+    const p = new ScriptedPeer({ synBacklogLimit: 64, synRetries: 2, synCookies: false });
     const l = p.stack.listen(IP_A, 80, 16);
     if (typeof l === "number") throw new Error("listen");
     const r = rng32(77);
@@ -111,5 +111,48 @@ describe("TCP fuzz", () => {
     const sa = p.take();
     p.send({ srcPort: 40000, dstPort: 80, seq: 101, ack: sa.seq + 1, flags: ACK });
     expect(l.accept()?.state).toBe("ESTABLISHED");
+  });
+
+  it("with SYN cookies a real client gets in during the flood; forged and stale cookies get RST", () => {
+    const p = new ScriptedPeer({ synBacklogLimit: 64 });
+    const l = p.stack.listen(IP_A, 80, 16);
+    if (typeof l === "number") throw new Error("listen");
+    const r = rng32(78);
+    for (let i = 0; i < 10_000; i++) {
+      const src = (0x0b000000 + (r() & 0xffffff)) >>> 0;
+      const bytes = serializeSegment(src, IP_A, { srcPort: 1024 + (r() % 60000), dstPort: 80, seq: r(), ack: 0, flags: SYN, window: 65535, urgent: 0, options: { mss: 1460 }, payload: new Uint8Array(0) });
+      p.stack.input(src, IP_A, bytes, p.now);
+    }
+    const k = p.stack.snapshot().counters;
+    expect(k.synCookiesSent).toBeGreaterThan(9000);
+    expect(p.stack.connections().length).toBeLessThanOrEqual(64); // cookies keep no state
+    p.drain();
+    // The real client, while the backlog is still full.
+    p.send({ srcPort: 40000, dstPort: 80, seq: 100, flags: SYN, options: { mss: 1400, windowScale: 7, sackPermitted: true } });
+    const sa = p.take();
+    expect(sa.flags).toBe(SYN | ACK);
+    expect(sa.ack).toBe(101);
+    expect(sa.options).toEqual({ mss: 1360 }); // only the MSS survives, rounded down to the cookie table
+    // A forged cookie: RST, nothing created.
+    p.send({ srcPort: 40000, dstPort: 80, seq: 101, ack: (sa.seq + 2) >>> 0, flags: ACK });
+    expect(p.take().flags).toBe(RST);
+    // The right one, carrying data.
+    p.send({ srcPort: 40000, dstPort: 80, seq: 101, ack: (sa.seq + 1) >>> 0, flags: ACK, payload: new Uint8Array([1, 2, 3]) });
+    const c = l.accept()!;
+    expect(c.state).toBe("ESTABLISHED");
+    expect(c.recv(10)).toEqual(new Uint8Array([1, 2, 3]));
+    expect(c.snapshot().mss).toBe(1360);
+    expect(c.snapshot().sndWscale).toBe(0);
+    expect(c.send(new Uint8Array(5), p.now)).toBe(5);
+    const out = p.drain().filter((x) => x.payload.length > 0);
+    expect(out[0]!.seq).toBe((sa.seq + 1) >>> 0);
+    expect(p.stack.snapshot().counters.synCookiesAccepted).toBe(1);
+    // A cookie older than two 64 s periods is refused.
+    p.send({ srcPort: 40001, dstPort: 80, seq: 500, flags: SYN, options: { mss: 1460 } });
+    const old = p.take();
+    p.advance(130_000 * MS);
+    p.drain(); // the flood's half-open connections retransmitted their SYN,ACKs meanwhile
+    p.send({ srcPort: 40001, dstPort: 80, seq: 501, ack: (old.seq + 1) >>> 0, flags: ACK });
+    expect(p.take().flags).toBe(RST);
   });
 });

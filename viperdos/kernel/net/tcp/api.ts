@@ -109,6 +109,9 @@ export interface TcpStackOptions extends TcpConnOptions {
   reassemblyLimit?: number;
   /** Default for TcpConnOptions.trace (default true). */
   traceEnabled?: boolean;
+  /** Answer SYNs with SYN cookies (RFC 4987) when a listener's backlog is full (default true);
+   *  false: such SYNs are dropped. Connections opened from a cookie have no WS/SACK/timestamps. */
+  synCookies?: boolean;
   /** Challenge ACKs (RFC 5961 7) the whole stack sends per virtual second (default 1000). */
   challengeAckLimit?: number;
 }
@@ -272,6 +275,9 @@ export interface TcpCounters {
   activeOpens: number;
   passiveOpens: number;
   synDropped: number;
+  /** SYN,ACKs sent with a cookie (backlog full), and handshakes completed from one. */
+  synCookiesSent: number;
+  synCookiesAccepted: number;
   retransmits: number;
   failedConnects: number;
 }

@@ -28,6 +28,7 @@ export interface TcpConfig {
   traceCapacity: number;
   reassemblyLimit: number;
   challengeAckLimit: number;
+  synCookies: boolean;
 }
 
 function num(v: number | undefined, dflt: number, lo: number, hi: number): number {
@@ -61,6 +62,7 @@ export function resolveConfig(o: TcpStackOptions = {}, base?: TcpConfig): TcpCon
     synBacklogLimit: num(o.synBacklogLimit, b?.synBacklogLimit ?? 256, 1, 65536),
     traceCapacity: num(o.traceCapacity, b?.traceCapacity ?? 4096, 1, 1 << 20),
     reassemblyLimit: num(o.reassemblyLimit, b?.reassemblyLimit ?? 256, 1, 65536),
+    synCookies: o.synCookies ?? b?.synCookies ?? true,
     challengeAckLimit: num(o.challengeAckLimit, b?.challengeAckLimit ?? 1000, 1, 1_000_000),
   };
 }

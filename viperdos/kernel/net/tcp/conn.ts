@@ -190,6 +190,21 @@ export class Connection implements TcpConn {
     this.sendSyn(nowNs);
   }
 
+  /** A handshake completed from a SYN cookie (stack.ts): ESTABLISHED at once, without
+   *  window scaling, SACK or timestamps (nothing of the SYN's options was kept but the MSS). */
+  openFromCookie(ack: TcpSegment, iss: number, mss: number, nowNs: number): void {
+    this.initSend(iss);
+    this.sndUna = this.sndNxt = this.sndMax = seqAdd(iss, 1);
+    this.rx.start(seqAdd(ack.seq, -1));
+    this.negotiate({ mss });
+    this.rx.advertisedUnscaled(Math.min(this.rx.buf.free, MAX_WINDOW_FIELD)); // what the cookie SYN,ACK said
+    this.sndWnd = ack.window;
+    this.maxSndWnd = this.sndWnd;
+    this.sndWl1 = ack.seq;
+    this.sndWl2 = ack.ack;
+    this.becomeEstablished(nowNs);
+  }
+
   private initSend(iss: number): void {
     this.iss = iss;
     this.sndUna = iss;

@@ -13,6 +13,7 @@ import { isCongestionControlName } from "./cc/index.js";
 import { connConfig, resolveConfig, type TcpConfig } from "./config.js";
 import { Connection, type ConnHost } from "./conn.js";
 import { IsnGenerator } from "./isn.js";
+import { SynCookies } from "./syncookie.js";
 import { ACK, RST, SYN, parseSegment, segmentLength, seqAdd, serializeSegment, type TcpSegment } from "./segment.js";
 
 const EPHEMERAL_LOW = 49152;
@@ -123,6 +124,7 @@ class Listener implements TcpListener {
 export class TcpStack implements TcpStackApi {
   private cfg: TcpConfig;
   private readonly isnGen: IsnGenerator;
+  private readonly cookies: SynCookies;
   private readonly conns = new ConnTable();
   private readonly listeners = new Map<string, Listener>();
   private nowNs = 0;
@@ -133,13 +135,14 @@ export class TcpStack implements TcpStackApi {
   private readonly host: ConnHost;
   readonly counters: TcpCounters = {
     segmentsIn: 0, segmentsOut: 0, badChecksum: 0, malformed: 0, noConnection: 0, resetsSent: 0, resetsReceived: 0,
-    challengeAcks: 0, challengeAcksSuppressed: 0, activeOpens: 0, passiveOpens: 0, synDropped: 0, retransmits: 0, failedConnects: 0,
+    challengeAcks: 0, challengeAcksSuppressed: 0, activeOpens: 0, passiveOpens: 0, synDropped: 0, synCookiesSent: 0, synCookiesAccepted: 0, retransmits: 0, failedConnects: 0,
   };
 
   /** env: output and a seeded random source; opts: stack defaults (api.ts TcpStackOptions). */
   constructor(private readonly env: TcpEnv, opts: TcpStackOptions = {}) {
     this.cfg = resolveConfig(opts);
     this.isnGen = new IsnGenerator(() => env.random32());
+    this.cookies = new SynCookies(() => env.random32());
     this.host = {
       output: (src, dst, seg) => this.env.output(src, dst, seg),
       now: () => this.nowNs,
@@ -222,7 +225,7 @@ export class TcpStack implements TcpStackApi {
       conn.input(seg, this.nowNs);
     } else if ((seg.flags & (SYN | ACK | RST)) === SYN) {
       this.passiveOpen(src >>> 0, dst >>> 0, seg);
-    } else {
+    } else if (!this.openFromCookie(src >>> 0, dst >>> 0, seg)) {
       this.counters.noConnection++;
       this.replyReset(src >>> 0, dst >>> 0, seg);
     }
@@ -241,6 +244,10 @@ export class TcpStack implements TcpStackApi {
       return;
     }
     if (!l.hasRoom() || this.halfOpen >= this.cfg.synBacklogLimit) {
+      if (this.cfg.synCookies && !l.closed) {
+        this.sendCookie(src, dst, syn, l);
+        return;
+      }
       // SYN flood or slow accept(): drop; a real peer retransmits its SYN.
       l.synDropped++;
       this.counters.synDropped++;
@@ -253,6 +260,36 @@ export class TcpStack implements TcpStackApi {
     this.conns.add(c);
     this.counters.passiveOpens++;
     c.openPassive(syn, this.isnGen.isn(dst, syn.dstPort, src, syn.srcPort, this.nowNs), this.nowNs);
+  }
+
+  /** A stateless SYN,ACK whose ISN is a cookie (syncookie.ts). */
+  private sendCookie(src: number, dst: number, syn: TcpSegment, l: Listener): void {
+    const { isn, mss } = this.cookies.make(dst, syn.dstPort, src, syn.srcPort, syn.seq, syn.options.mss ?? 536, this.nowNs);
+    const synAck: TcpSegment = {
+      srcPort: syn.dstPort, dstPort: syn.srcPort, seq: isn, ack: seqAdd(syn.seq, 1), flags: SYN | ACK,
+      window: Math.min(l.cfg.rcvBuf, 0xffff), urgent: 0, options: { mss: Math.min(mss, this.cfg.mss) }, payload: new Uint8Array(0),
+    };
+    this.counters.synCookiesSent++;
+    this.counters.segmentsOut++;
+    this.env.output(dst, src, serializeSegment(dst, src, synAck));
+  }
+
+  /** An ACK for no connection may complete a cookie handshake. Returns true when it did. */
+  private openFromCookie(src: number, dst: number, seg: TcpSegment): boolean {
+    if ((seg.flags & (SYN | ACK | RST)) !== ACK || !this.cfg.synCookies) return false;
+    const l = this.findListener(dst, seg.dstPort);
+    if (!l || l.closed || l.acceptQueue.length >= l.backlog) return false;
+    const iss = seqAdd(seg.ack, -1);
+    const mss = this.cookies.check(dst, seg.dstPort, src, seg.srcPort, seqAdd(seg.seq, -1), iss, this.nowNs);
+    if (mss === undefined) return false;
+    const c = new Connection(this.nextId++, this.host, l.cfg, dst, seg.dstPort, src, seg.srcPort);
+    c.parent = l;
+    this.conns.add(c);
+    this.counters.passiveOpens++;
+    this.counters.synCookiesAccepted++;
+    c.openFromCookie(seg, iss, Math.min(mss, l.cfg.mss), this.nowNs);
+    c.input(seg, this.nowNs); // the ACK may carry data
+    return true;
   }
 
   /** RST for a segment that reaches no connection (RFC 9293 3.10.7.1). */
@@ -339,8 +376,8 @@ export class TcpStack implements TcpStackApi {
 
   private connEstablished(c: Connection): void {
     const l = c.parent as Listener | undefined;
-    if (!l || !l.synReceived.has(c)) return;
-    this.halfOpen--;
+    if (!l) return;
+    if (l.synReceived.has(c)) this.halfOpen--; // (a cookie connection never was half-open)
     l.enqueue(c);
   }
 
