@@ -466,6 +466,9 @@ export class SocketObject extends KernelObject {
       else this.conn.close(now);
     }
     if (this.listener) {
+      // A connection poll already took from the accept queue goes the way of the queued ones: reset.
+      this.pendingAccept?.abort(now);
+      this.pendingAccept = undefined;
       this.listener.close?.(now);
       this.listener = undefined;
     }
