@@ -109,10 +109,3 @@ export class SackScoreboard {
     return this.ranges.map((r) => ({ ...r }));
   }
 }
-
-/** Bytes of [a, b) that lie below limit. */
-export function bytesBelow(a: number, b: number, limit: number): number {
-  if (seqLeq(limit, a)) return 0;
-  return seqDiff(a, seqLt(limit, b) ? limit : b);
-}
-
