@@ -102,5 +102,5 @@ function benchPrograms(emit: Emit, b: Booted): void {
   const fio = run("fiobench 1024 64");
   emit({ name: "prog.fiobench.write", value: pick(fio, /sequential write +([\d.]+) MB\/s/, "write"), unit: "MB/s", clock: "virtual", note: "1 MiB in 4 KiB writes + fsync, T:" });
   emit({ name: "prog.fiobench.read", value: pick(fio, /sequential read +([\d.]+) MB\/s/, "read"), unit: "MB/s", clock: "virtual" });
-  emit({ name: "prog.fiobench.small_files", value: pick(fio, /fsync +([\d.]+) files\/s/, "files"), unit: "files/s", clock: "virtual", note: "create + 100 B write + fsync + close" });
+  emit({ name: "prog.fiobench.small_files", value: pick(fio, /fsync +([\d.]+) files\/s/, "files"), unit: "files/s", clock: "virtual", note: "create + 100 B write + fsync + close; the cost model charges no disk time" });
 }

@@ -7,7 +7,12 @@
  *      bytes written, FSYNCed and closed: creates/s; then deletes them.
  * Each line ends in "(virtual)". KiB is 4..4096, FILES 1..1000. Exits 0,
  * 10 on a bad argument, 20 when an I/O call fails or data read back differs.
- * The files are removed at the end. */
+ * The files are removed at the end.
+ * What virtual time includes: guest instructions plus the kernel's cost model
+ * (viperdos/kernel/arch/cost.ts: exceptions, syscalls, bytes copied). The
+ * file system and the disk are host code with no cost entry of their own, so
+ * these figures measure the syscall and copy path, not a disk's latency (an
+ * FSYNC is as cheap as any call). */
 #include <string.h>
 #include "benchutil.h"
 
