@@ -88,13 +88,26 @@ function takeFlag(args: string[], flag: string, usage: string): boolean {
   throw new MagicError(`unexpected argument ${args.find((a) => a !== flag) ?? args[1]}`, "UsageError", usage.split("\n"));
 }
 
-/** Run `fn` with the guest console streamed to the cell's stdout. */
+/**
+ * Run `fn` with the guest console streamed to the cell's stdout. A shell
+ * prompt the console ends with (vinit at `SYS:> ` after a boot) is held back
+ * and dropped at the end: the cell shows what happened, not the prompt.
+ */
 async function withConsole<T>(ctx: MagicContext, fn: () => T | Promise<T>): Promise<T> {
-  const detach = ctx.session.attachConsole((t) => ctx.sinks.writeStream("stdout", t));
+  let held = "";
+  const detach = ctx.session.attachConsole((t) => {
+    const all = held + t;
+    // The console may arrive a byte at a time: hold a last line that could still become a prompt.
+    const m = /(?:^|\n)([A-Za-z0-9_]+(?::[^\n]*)?)$/.exec(all);
+    held = m ? m[1] : "";
+    const out = all.slice(0, all.length - held.length);
+    if (out) ctx.sinks.writeStream("stdout", out);
+  });
   try {
     return await fn();
   } finally {
     detach();
+    if (held && !/^[A-Za-z0-9_]+:[^\n]*> $/.test(held)) ctx.sinks.writeStream("stdout", held);
   }
 }
 
