@@ -44,7 +44,11 @@ function setup() {
     f();
     return [...new Set(drv.writes.filter((b) => b >= m.vol.sb.dataStart && b < journal))];
   };
-  const pattern = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff);
+  const pattern = (n: number, seed: number) => {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = (i * 13 + seed) & 0xff;
+    return b;
+  };
   return { img, drv, vfs, m, at, open, dataWrites, pattern };
 }
 
@@ -73,7 +77,7 @@ describe("block-granular writes", () => {
       expect(after.loggedBlocks - before.loggedBlocks).toBeLessThanOrEqual(5); // sb, bitmap, inode, indirect levels
       big.fill(0xee, Math.min(off, big.length - 10), Math.min(off, big.length - 10) + 10);
     }
-    expect(readAll(vfs, f)).toEqual(big);
+    expect(Buffer.from(readAll(vfs, f)).equals(Buffer.from(big))).toBe(true); // (toEqual on 2 MiB is slow)
     expect(fsck(img.bytes).problems).toEqual([]);
   });
 
