@@ -104,6 +104,13 @@ try:
         if m["msg_type"] == "comm_msg" and m["parent_header"].get("msg_id") == req["header"]["msg_id"]:
             out["comm"] = m["content"]
     out["comm_info"] = kc.comm_info(reply=True, timeout=10)["content"]
+    asked = []
+    def answer(msg):
+        asked.append(msg["content"])
+        kc.input("teal")
+    msgs = []
+    rep = kc.execute_interactive("ask colour?", allow_stdin=True, stdin_hook=answer, output_hook=lambda m: msgs.append({"type": m["msg_type"], "content": m["content"]}), timeout=60)
+    out["stdin"] = {"reply": rep["content"], "asked": asked, "iopub": msgs}
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=False)
@@ -123,7 +130,7 @@ print(json.dumps(nb))
 `;
 
 describe("real Jupyter clients", () => {
-  test("jupyter_client: kernel_info, magics, shell lines, a ShellError, interrupt of a guest program, %%ts, complete, inspect, update_display_data, comms, shutdown", () => {
+  test("jupyter_client: kernel_info, magics, shell lines, a ShellError, interrupt of a guest program, %%ts, complete, inspect, update_display_data, comms, stdin, shutdown", () => {
     const r = python(CLIENT, { JUPYTER_PATH: join(work, "share", "jupyter") });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -170,6 +177,9 @@ describe("real Jupyter clients", () => {
     expect(out.comm).toMatchObject({ comm_id: "c1", data: { request: "kernel", ok: true } });
     expect(out.comm.data.snapshot.processes.map((p: { name: string }) => p.name)).toContain("vinit");
     expect(out.comm_info).toMatchObject({ status: "ok", comms: { c1: { target_name: "viperdos.inspect" } } });
+    expect(out.stdin.reply.status).toBe("ok");
+    expect(out.stdin.asked).toEqual([{ prompt: "", password: false }]);
+    expect(out.stdin.iopub.filter((m: { type: string }) => m.type === "stream").map((m: { content: { text: string } }) => m.content.text).join("")).toBe("colour? teal\nhello, teal\n");
     expect(out.alive_after_shutdown).toBe(false);
   }, 100_000);
 
