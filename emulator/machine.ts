@@ -110,6 +110,14 @@ export interface RunHooks {
   onExit(cpuIndex: number, exit: ExitKind): void;
   /** Polled between rounds and after each exit; true ends run() with "stopped". */
   shouldStop?(): boolean;
+  /**
+   * Polled only between rounds (never mid-round); true ends run() with
+   * "paused". For conditions outside the guest, such as a wall-clock slice:
+   * stopping mid-round at a wall-time instant would move the next round's
+   * boundaries and so change the run, while a pause at a round boundary
+   * followed by another run() continues exactly as one run would.
+   */
+  shouldPause?(): boolean;
 }
 
 export interface RunLimits {
@@ -125,7 +133,7 @@ export interface RunLimits {
  * "until" = limits.untilNs reached, "maxInsns" = limits.maxInsns reached,
  * "stopped" = hooks.shouldStop() returned true.
  */
-export type RunResult = "idle" | "until" | "maxInsns" | "stopped";
+export type RunResult = "idle" | "until" | "maxInsns" | "stopped" | "paused";
 
 /** Inspection figures. */
 export interface MachineCounters {
@@ -323,6 +331,7 @@ export class Machine {
     for (;;) {
       this.clock.runDue();
       if (hooks.shouldStop?.()) return "stopped";
+      if (hooks.shouldPause?.()) return "paused";
       const now = this.clock.now();
       if (limits.untilNs !== undefined && now >= limits.untilNs) return "until";
       if (limits.maxInsns !== undefined && executed() >= limits.maxInsns) return "maxInsns";

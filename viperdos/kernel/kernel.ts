@@ -720,8 +720,13 @@ export class Kernel {
     return out;
   }
 
-  /** Run until virtual time `untilNs`, until `stop()` is true, or until nothing can happen. */
-  runUntil(untilNs: number, stop?: () => boolean): string {
-    return this.machine.run({ onExit: (cpu, exit) => this.onExit(cpu, exit), shouldStop: stop }, { untilNs });
+  /**
+   * Run until virtual time `untilNs`, until `stop()` is true, or until nothing
+   * can happen. `stop` is for guest conditions (checked after every exit);
+   * `pause` for host ones such as a wall-clock slice (checked only between
+   * rounds, so slicing a run never changes it: RunHooks.shouldPause).
+   */
+  runUntil(untilNs: number, stop?: () => boolean, pause?: () => boolean): string {
+    return this.machine.run({ onExit: (cpu, exit) => this.onExit(cpu, exit), shouldStop: stop, shouldPause: pause }, { untilNs });
   }
 }
