@@ -167,7 +167,8 @@ function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ende
     if (done) return;
     const deadline = performance.now() + TTY_SLICE_MS;
     while (!ended() && !session.waitingForInput() && performance.now() < deadline) {
-      const why = k.runUntil(k.machine.now() + 1e9, () => ended() || session.waitingForInput() || performance.now() >= deadline);
+      // The wall-clock slice is a pause (between rounds), so slicing never changes the run.
+      const why = k.runUntil(k.machine.now() + 1e9, () => ended() || session.waitingForInput(), () => performance.now() >= deadline);
       if (why === "idle") break; // nothing can happen until a key arrives
     }
     if (ended()) return finish("shell ended, powered off");

@@ -219,7 +219,7 @@ export async function advanceMachine(session: Session, ms: number, signal: Abort
   while (k.machine.now() < until) {
     if (signal.aborted) throw new Interrupted();
     const deadline = performance.now() + SLICE_MS;
-    k.runUntil(until, () => performance.now() >= deadline);
+    k.runUntil(until, undefined, () => performance.now() >= deadline); // a pause: slicing never changes the run
     if (sinks) await session.live.tick(k, sinks);
     await yieldToEventLoop();
   }

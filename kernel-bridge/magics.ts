@@ -161,7 +161,7 @@ async function runProcess(ctx: MagicContext, p: Process, untilNs: number): Promi
     }
     if (k.machine.now() >= untilNs) return "time limit";
     const deadline = performance.now() + SLICE_MS;
-    k.runUntil(untilNs, () => p.state !== "live" || performance.now() >= deadline);
+    k.runUntil(untilNs, () => p.state !== "live", () => performance.now() >= deadline);
     await ctx.session.live.tick(k, ctx.sinks);
     await yieldToEventLoop();
   }
@@ -448,7 +448,7 @@ async function ipclatRun(ctx: MagicContext, image: Uint8Array, size: number, ite
   while (p.state === "live" && k.machine.now() < limitNs) {
     if (ctx.signal.aborted) throw new Interrupted();
     const deadline = performance.now() + SLICE_MS;
-    k.runUntil(limitNs, () => p.state !== "live" || performance.now() >= deadline);
+    k.runUntil(limitNs, () => p.state !== "live", () => performance.now() >= deadline);
     await yieldToEventLoop();
   }
   const r = parseIpclat(Buffer.from(out).toString("utf8"));

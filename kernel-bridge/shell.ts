@@ -234,7 +234,8 @@ export class GuestShell {
           }
         }
         const deadline = performance.now() + SHELL_SLICE_MS;
-        const r = k.runUntil(k.machine.now() + 1e9, () => this.ended || this.console.waitingForInput() || performance.now() >= deadline);
+        // The wall-clock slice is a pause (taken between rounds): slicing never changes the run.
+        const r = k.runUntil(k.machine.now() + 1e9, () => this.ended || this.console.waitingForInput(), () => performance.now() >= deadline);
         if (r === "idle" && !this.console.waitingForInput() && !this.ended) {
           end = "stuck";
           break;

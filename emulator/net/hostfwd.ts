@@ -159,7 +159,7 @@ export class TcpNat {
       held.seg = seg.slice();
       return;
     }
-    const socket = net.connect({ host: ipString(host), port: rd16(seg, 2) });
+    const socket = net.connect({ host: ipString(host), port: rd16(seg, 2), allowHalfOpen: true }); // half-close passes through
     const p = { seg: seg.slice(), src, dst, socket };
     this.pending.set(key, p);
     socket.once("connect", () => {
@@ -238,7 +238,8 @@ export class TcpNat {
   private forward(f: HostForward): Promise<void> {
     const guestIp = parseIpv4(f.guestIp ?? "10.0.2.15");
     if (guestIp === undefined || f.guestPort <= 0 || f.guestPort > 0xffff) return Promise.reject(new RangeError(`hostfwd: bad guest address ${f.guestIp}:${f.guestPort}`));
-    const server = net.createServer((socket) => {
+    // allowHalfOpen: a host client that finishes sending still gets the guest's reply.
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       let conn: TcpConn | number = -1;
       this.engine((tcp) => { conn = tcp.connect(GATEWAY_IP, guestIp, f.guestPort, this.now()); });
       if (typeof conn === "number") {
