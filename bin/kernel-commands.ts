@@ -11,6 +11,8 @@ import { parseElf } from "../viperdos/kernel/mm/elf.js";
 import { buildBootImages } from "../viperdos/tools/images.js";
 import type { Process } from "../viperdos/kernel/proc/process.js";
 import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
+import { attachGateway, NET_OPTIONS, parseNetArgs, runPipedWithHost, waitingOnHost } from "./boot-net.js";
+import type { Gateway } from "../emulator/net/gateway.js";
 
 export interface KernelCommand {
   name: string;
@@ -64,7 +66,7 @@ export const bootCommand: KernelCommand = {
   name: "boot",
   summary: "boot ViperDOS to the vinit shell on the serial console",
   usage: [
-    "usage: viperdos boot [--cpus N] [--mem MIB] [--seed S]",
+    "usage: viperdos boot [--cpus N] [--mem MIB] [--seed S] [--no-net] [--hostfwd H:G]",
     "",
     "Boots the virt machine with build/images/sys.img (SYS:, D0:) and",
     "user.img (D1:, C: S: L: T: CERTS:), built by build-guest, and runs",
@@ -78,9 +80,15 @@ export const bootCommand: KernelCommand = {
     "EndShell in the shell also powers off.",
     "",
     ...MACHINE_OPTIONS,
+    ...NET_OPTIONS,
   ].join("\n"),
   run(args) {
-    const m = parseMachineArgs(args);
+    const na = parseNetArgs(args);
+    if (typeof na === "string") {
+      out(2, `boot: ${na}\n${this.usage}\n`);
+      return 2;
+    }
+    const m = parseMachineArgs(na.rest);
     if (typeof m === "string" || m.rest.length > 0) {
       out(2, `boot: ${typeof m === "string" ? m : "unexpected arguments"}\n${this.usage}\n`);
       return 2;
@@ -95,7 +103,8 @@ export const bootCommand: KernelCommand = {
     const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
     // libuv's raw mode keeps output post-processing (ONLCR), so \n needs no translation here.
     if (tty) process.stdin.setRawMode(true);
-    const k = new Kernel({ cpus: m.cpus, ramMiB: m.ramMiB, seed: m.seed, onConsole: (b) => out(1, b), disks: { sys: images.sys, user: images.user } });
+    const k = new Kernel({ cpus: m.cpus, ramMiB: m.ramMiB, seed: m.seed, onConsole: (b) => out(1, b), disks: { sys: images.sys, user: images.user }, nic: na.net });
+    const gw = na.net ? attachGateway(k, na.hostfwd) : undefined;
     k.boot();
     const shell = k.spawnPath("SYS:vinit.sys", "", undefined, "vinit");
     if (typeof shell === "number") {
@@ -117,20 +126,32 @@ export const bootCommand: KernelCommand = {
         input = new Uint8Array(0);
       }
       k.typeInput(input);
-      session.runToWait();
-      if (!ended) {
-        out(1, "\n"); // the last prompt has no newline
-        k.log("input exhausted; powering off");
+      const powerOff = (): void => {
+        if (!ended) {
+          out(1, "\n"); // the last prompt has no newline
+          k.log("input exhausted; powering off");
+        }
+      };
+      if (!gw) {
+        session.runToWait();
+        powerOff();
+        return 0;
       }
+      void runPipedWithHost(k, session, gw, () => ended)
+        .then(powerOff)
+        .finally(() => void gw.close());
       return 0;
     }
-    runInteractive(k, session, shell, () => ended);
+    runInteractive(k, session, shell, () => ended, gw);
     return 0;
   },
 };
 
 /** Longest stretch (wall ms) the machine runs before the terminal's keys get a turn. */
 const TTY_SLICE_MS = 20;
+/** Wall ms the terminal waits for a host socket before letting virtual time move on by HOST_STEP_NS. */
+const HOST_WAIT_MS = 20;
+const HOST_STEP_NS = 2_000_000;
 /** Wall ms a program stopped with Ctrl+C gets to die of SIGINT before SIGKILL. */
 const TTY_SIGINT_GRACE_MS = 500;
 
@@ -142,11 +163,12 @@ const TTY_SIGINT_GRACE_MS = 500;
  * sees a key); when the shell's programs run without reading it, they get
  * SIGINT (SIGKILL if still alive TTY_SIGINT_GRACE_MS later).
  */
-function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ended: () => boolean): void {
+function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ended: () => boolean, gw?: Gateway): void {
   const stdin = process.stdin;
   let done = false;
   const finish = (why: string): void => {
     done = true;
+    void gw?.close();
     stdin.setRawMode(false);
     stdin.pause();
     out(1, `\n[viperdos: ${why}]\n`);
@@ -166,17 +188,29 @@ function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ende
     pumping = false;
     if (done) return;
     const deadline = performance.now() + TTY_SLICE_MS;
+    const stepped = hostWaited;
+    hostWaited = false;
     while (!ended() && !session.waitingForInput() && performance.now() < deadline) {
-      // The wall-clock slice is a pause (between rounds), so slicing never changes the run.
-      const why = k.runUntil(k.machine.now() + 1e9, () => ended() || session.waitingForInput(), () => performance.now() >= deadline);
-      if (why === "idle") break; // nothing can happen until a key arrives
+      // The wall-clock slice is a pause (between rounds), so slicing never changes the run; so is
+      // the guest waiting on a host socket (then the host's answer or a short wall wait resumes it).
+      const until = k.machine.now() + (stepped ? HOST_STEP_NS : 1e9);
+      const why = k.runUntil(until, () => ended() || session.waitingForInput(), () => performance.now() >= deadline || (!stepped && waitingOnHost(k, gw)));
+      if (why === "idle" || stepped || waitingOnHost(k, gw)) break; // nothing can happen until a key (or the host) arrives
     }
     if (ended()) return finish("shell ended, powered off");
-    if (!session.waitingForInput() && !pumping) {
+    if (waitingOnHost(k, gw) && !pumping) {
+      pumping = true;
+      hostWaited = true;
+      setTimeout(pump, HOST_WAIT_MS);
+    } else if (!session.waitingForInput() && !pumping) {
       pumping = true;
       setImmediate(pump);
     }
   };
+  let hostWaited = false;
+  gw?.onHostActivity(() => {
+    if (!pumping && !done) pump();
+  });
   const ctrlC = (): void => {
     const fg = foreground();
     if (fg.length === 0 || readingConsole(fg)) {

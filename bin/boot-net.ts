@@ -1,0 +1,97 @@
+// The network of `viperdos boot`: a virtio-net NIC wired to the user-mode
+// gateway (emulator/net/gateway.ts), as QEMU's `-nic user` does. The guest is
+// 10.0.2.15, the gateway 10.0.2.2 (the host's 127.0.0.1) and DNS 10.0.2.3;
+// only the host's loopback range is reachable. `--hostfwd H:G` forwards
+// 127.0.0.1:H on the host to the guest's port G; `--no-net` boots without a NIC.
+//
+// Host sockets answer in wall time, so while the guest waits on one (every CPU
+// idle, host I/O outstanding) the machine pauses and waits for the host
+// instead of letting virtual time run through its TCP timers.
+
+import type { Kernel } from "../viperdos/kernel/kernel.js";
+import type { ConsoleSession } from "../viperdos/kernel/console/session.js";
+import { Gateway } from "../emulator/net/gateway.js";
+import type { HostForward } from "../emulator/net/hostfwd.js";
+import { Link } from "../emulator/net/link.js";
+
+export interface NetArgs {
+  net: boolean;
+  hostfwd: HostForward[];
+  /** The arguments that were not network options, in order. */
+  rest: string[];
+}
+
+export const NET_OPTIONS = [
+  "  --no-net           no network card (default: virtio-net on the user-mode gateway,",
+  "                     10.0.2.15 via 10.0.2.2 = the host's 127.0.0.1, DNS 10.0.2.3)",
+  "  --hostfwd H:G      forward 127.0.0.1:H on the host to the guest's TCP port G (repeatable)",
+];
+
+/** Take --no-net and --hostfwd out of `args`; a string is a usage error. */
+export function parseNetArgs(args: string[]): NetArgs | string {
+  const r: NetArgs = { net: true, hostfwd: [], rest: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--no-net") r.net = false;
+    else if (a === "--hostfwd") {
+      const m = /^(\d+):(\d+)$/.exec(args[i + 1] ?? "");
+      const host = Number(m?.[1]);
+      const guest = Number(m?.[2]);
+      if (!m || host < 1 || host > 65535 || guest < 1 || guest > 65535) return "--hostfwd needs HOSTPORT:GUESTPORT (1..65535)";
+      r.hostfwd.push({ hostPort: host, guestPort: guest });
+      i++;
+    } else r.rest.push(a);
+  }
+  if (!r.net && r.hostfwd.length > 0) return "--hostfwd needs the network (drop --no-net)";
+  return r;
+}
+
+/** Plug the kernel's NIC (Kernel option nic) into a new gateway through a 0.1 ms link. */
+export function attachGateway(k: Kernel, hostfwd: HostForward[]): Gateway {
+  if (!k.nic) throw new Error("attachGateway: the kernel has no NIC");
+  const gw = new Gateway({ clock: k.machine.clock, hostfwd });
+  new Link(k.nic, gw, { params: { delayNs: 100_000 } });
+  return gw;
+}
+
+/** Every online CPU idle with no interrupt pending. */
+export function machineIdle(k: Kernel): boolean {
+  const m = k.machine;
+  for (let i = 0; i < m.cpus.length; i++) if (m.isOnline(i) && (!m.isIdle(i) || m.cpus[i].state.irqLine)) return false;
+  return true;
+}
+
+/** True when the guest waits on the host: pause the machine and wait for the host. */
+export function waitingOnHost(k: Kernel, gw: Gateway | undefined): boolean {
+  return gw !== undefined && gw.hostOutstanding() > 0 && machineIdle(k);
+}
+
+const SLICE_MS = 20;
+const HOST_WAIT_MS = 20;
+/** Virtual time a machine waiting on the host may advance per wait (2 ms per HOST_WAIT_MS wall at most). */
+const HOST_STEP_NS = 2_000_000;
+
+/**
+ * Piped input with a network: run until the shell ends or waits for input
+ * that will never come, yielding to the event loop every SLICE_MS of wall
+ * time (pauses between rounds, so the run is the one a single call makes)
+ * and waiting for the host while the guest waits on it.
+ */
+export async function runPipedWithHost(k: Kernel, session: ConsoleSession, gw: Gateway, ended: () => boolean): Promise<void> {
+  let waited = false;
+  for (;;) {
+    if (ended() || session.waitingForInput()) return;
+    const deadline = performance.now() + SLICE_MS;
+    // After a wait on the host, virtual time moves on by one step (a sleeping program or a TCP
+    // timer must still come due while an idle host connection stays open).
+    const until = k.machine.now() + (waited ? HOST_STEP_NS : 1e9);
+    const why = k.runUntil(until, () => ended() || session.waitingForInput(), () => performance.now() >= deadline || (!waited && waitingOnHost(k, gw)));
+    waited = false;
+    if (ended() || session.waitingForInput()) return;
+    if (waitingOnHost(k, gw)) {
+      await gw.waitForHostActivity(HOST_WAIT_MS);
+      waited = true;
+    } else if (why === "idle") return; // nothing can ever happen: every task blocked, no event, no host I/O
+    else await new Promise<void>((r) => setImmediate(r));
+  }
+}
