@@ -31,6 +31,7 @@
 import type { Machine } from "../../../emulator/machine.js";
 import type { Pmm } from "../mm/pmm.js";
 import type { VirtioDeviceInfo } from "./virtio-probe.js";
+import { VirtioTransport } from "./virtio-transport.js";
 
 export const VIRTIO_BLK_DEVICE_ID = 2;
 export const SECTOR_SIZE = 512;
@@ -40,16 +41,6 @@ const QUEUE_SIZE = 32;
 const SLOTS = Math.floor(QUEUE_SIZE / 3);
 const SLOT_HDR = 32;
 
-const REG = {
-  DEVICE_FEATURES: 0x010, DEVICE_FEATURES_SEL: 0x014, DRIVER_FEATURES: 0x020, DRIVER_FEATURES_SEL: 0x024,
-  QUEUE_SEL: 0x030, QUEUE_NUM_MAX: 0x034, QUEUE_NUM: 0x038, QUEUE_READY: 0x044, QUEUE_NOTIFY: 0x050,
-  INTERRUPT_STATUS: 0x060, INTERRUPT_ACK: 0x064, STATUS: 0x070,
-  QUEUE_DESC_LOW: 0x080, QUEUE_DESC_HIGH: 0x084, QUEUE_DRIVER_LOW: 0x090, QUEUE_DRIVER_HIGH: 0x094,
-  QUEUE_DEVICE_LOW: 0x0a0, QUEUE_DEVICE_HIGH: 0x0a4, CONFIG: 0x100,
-} as const;
-const STATUS = { ACKNOWLEDGE: 1, DRIVER: 2, DRIVER_OK: 4, FEATURES_OK: 8, NEEDS_RESET: 0x40, FAILED: 0x80 } as const;
-/** Feature bits we accept: VERSION_1 (32), FLUSH (9), RO (5), BLK_SIZE (6). */
-const F_VERSION_1_HI = 1; // bit 32 = bit 0 of the high word
 const F_RO = 1 << 5;
 const F_BLK_SIZE = 1 << 6;
 const F_FLUSH = 1 << 9;
@@ -109,7 +100,10 @@ export class VirtioBlkDriver {
   private counters = { reads: 0, writes: 0, flushes: 0, errors: 0, interrupts: 0, irqCompletions: 0, syncCompletions: 0, asyncReads: 0 };
   lastError: string | undefined;
 
+  private readonly io: VirtioTransport;
+
   private constructor(private readonly machine: Machine, info: VirtioDeviceInfo) {
+    this.io = new VirtioTransport(machine, info, "virtio-blk");
     this.slot = info.slot;
     this.intid = info.intid;
     this.base = info.base;
@@ -127,62 +121,28 @@ export class VirtioBlkDriver {
     return d.start(pmm);
   }
 
-  private rd(off: number): number {
-    return this.machine.bus.read32(this.base + off) >>> 0;
-  }
-
-  private wr(off: number, v: number): void {
-    this.machine.bus.write32(this.base + off, v >>> 0);
-  }
-
   private start(pmm: Pmm): VirtioBlkDriver | string {
-    this.wr(REG.STATUS, 0);
-    this.wr(REG.STATUS, STATUS.ACKNOWLEDGE);
-    this.wr(REG.STATUS, STATUS.ACKNOWLEDGE | STATUS.DRIVER);
-    this.wr(REG.DEVICE_FEATURES_SEL, 0);
-    const lo = this.rd(REG.DEVICE_FEATURES);
-    this.wr(REG.DEVICE_FEATURES_SEL, 1);
-    const hi = this.rd(REG.DEVICE_FEATURES);
-    if ((hi & F_VERSION_1_HI) === 0) return this.failed("device does not offer VIRTIO_F_VERSION_1");
-    const want = lo & (F_RO | F_BLK_SIZE | F_FLUSH);
-    this.wr(REG.DRIVER_FEATURES_SEL, 0);
-    this.wr(REG.DRIVER_FEATURES, want);
-    this.wr(REG.DRIVER_FEATURES_SEL, 1);
-    this.wr(REG.DRIVER_FEATURES, F_VERSION_1_HI);
-    this.wr(REG.STATUS, STATUS.ACKNOWLEDGE | STATUS.DRIVER | STATUS.FEATURES_OK);
-    if ((this.rd(REG.STATUS) & STATUS.FEATURES_OK) === 0) return this.failed("device refused the feature set");
+    const io = this.io;
+    const want = io.negotiate(F_RO | F_BLK_SIZE | F_FLUSH);
+    if (typeof want === "string") return want;
     this.readOnly = (want & F_RO) !== 0;
     this.flushSupported = (want & F_FLUSH) !== 0;
-    const cap = this.machine.bus.read(this.base + REG.CONFIG, 4) + (this.machine.bus.read(this.base + REG.CONFIG + 4, 4) << 32n);
-    this.capacitySectors = Number(cap);
+    this.capacitySectors = io.config64(0);
 
-    this.wr(REG.QUEUE_SEL, 0);
-    const max = this.rd(REG.QUEUE_NUM_MAX);
-    if (max < QUEUE_SIZE) return this.failed(`queue 0 holds ${max} descriptors, need ${QUEUE_SIZE}`);
+    const max = io.queueMax(0);
+    if (max < QUEUE_SIZE) return io.failed(`queue 0 holds ${max} descriptors, need ${QUEUE_SIZE}`);
     const pages = Array.from({ length: 4 + SLOTS }, () => pmm.alloc());
     if (pages.some((p) => p < 0)) {
       for (const p of pages) if (p >= 0) pmm.free(p);
-      return this.failed("out of memory for the virtqueue");
+      return io.failed("out of memory for the virtqueue");
     }
     [this.desc, this.avail, this.used, this.hdrPage] = pages;
     this.dataPages = pages.slice(4);
     for (let i = SLOTS - 1; i >= 0; i--) this.freeSlots.push(i);
-    this.wr(REG.QUEUE_NUM, QUEUE_SIZE);
-    this.wr(REG.QUEUE_DESC_LOW, this.desc);
-    this.wr(REG.QUEUE_DESC_HIGH, Math.floor(this.desc / 2 ** 32));
-    this.wr(REG.QUEUE_DRIVER_LOW, this.avail);
-    this.wr(REG.QUEUE_DRIVER_HIGH, Math.floor(this.avail / 2 ** 32));
-    this.wr(REG.QUEUE_DEVICE_LOW, this.used);
-    this.wr(REG.QUEUE_DEVICE_HIGH, Math.floor(this.used / 2 ** 32));
-    this.wr(REG.QUEUE_READY, 1);
-    if (this.rd(REG.QUEUE_READY) !== 1) return this.failed("queue 0 was not accepted");
-    this.wr(REG.STATUS, STATUS.ACKNOWLEDGE | STATUS.DRIVER | STATUS.FEATURES_OK | STATUS.DRIVER_OK);
+    const bad = io.setupQueue(0, QUEUE_SIZE, this.desc, this.avail, this.used);
+    if (bad !== undefined) return bad;
+    io.driverOk();
     return this;
-  }
-
-  private failed(reason: string): string {
-    this.wr(REG.STATUS, this.rd(REG.STATUS) | STATUS.FAILED);
-    return `virtio-blk slot ${this.slot}: ${reason}`;
   }
 
   /** Whole 4 KiB blocks on the disk. */
@@ -219,7 +179,7 @@ export class VirtioBlkDriver {
     bus.write(this.avail + 4 + 2 * (this.availIdx % QUEUE_SIZE), 2, BigInt(d)); // chain head
     this.availIdx = (this.availIdx + 1) & 0xffff;
     bus.write(this.avail + 2, 2, BigInt(this.availIdx)); // publish (the store order is the barrier here)
-    this.wr(REG.QUEUE_NOTIFY, 0);
+    this.io.notify(0);
   }
 
   /** Take every finished chain off the used ring: record its status, free its slot, run its callback. Returns how many. */
@@ -264,7 +224,7 @@ export class VirtioBlkDriver {
     this.inflight.set(3 * slot, req);
     this.submit(slot, type, sector, dataLen, deviceWrites);
     for (let spins = 0; spins < 1000 && !req.done; spins++) this.reap();
-    this.ackInterrupt();
+    this.io.ackInterrupt();
     this.freeSlots.push(slot);
     if (!req.done) {
       this.inflight.delete(3 * slot);
@@ -288,15 +248,10 @@ export class VirtioBlkDriver {
     return true;
   }
 
-  private ackInterrupt(): void {
-    const st = this.rd(REG.INTERRUPT_STATUS);
-    if (st) this.wr(REG.INTERRUPT_ACK, st);
-  }
-
   /** The kernel's IRQ hook for INTID 48+slot: acknowledge at the device, then reap the used ring (completion callbacks run here). */
   onInterrupt(): void {
     this.counters.interrupts++;
-    this.ackInterrupt();
+    this.io.ackInterrupt();
     this.inIrq = true;
     try {
       this.reap();

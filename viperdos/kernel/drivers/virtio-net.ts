@@ -26,6 +26,7 @@ import { RAM_BASE } from "../../../emulator/bus.js";
 import type { Machine } from "../../../emulator/machine.js";
 import type { Pmm } from "../mm/pmm.js";
 import type { VirtioDeviceInfo } from "./virtio-probe.js";
+import { VirtioTransport } from "./virtio-transport.js";
 
 export const VIRTIO_NET_DEVICE_ID = 1;
 const MAX_QUEUE = 256;
@@ -34,17 +35,8 @@ const HDR_LEN = 12;
 const RXQ = 0;
 const TXQ = 1;
 
-const REG = {
-  DEVICE_FEATURES: 0x010, DEVICE_FEATURES_SEL: 0x014, DRIVER_FEATURES: 0x020, DRIVER_FEATURES_SEL: 0x024,
-  QUEUE_SEL: 0x030, QUEUE_NUM_MAX: 0x034, QUEUE_NUM: 0x038, QUEUE_READY: 0x044, QUEUE_NOTIFY: 0x050,
-  INTERRUPT_STATUS: 0x060, INTERRUPT_ACK: 0x064, STATUS: 0x070,
-  QUEUE_DESC_LOW: 0x080, QUEUE_DESC_HIGH: 0x084, QUEUE_DRIVER_LOW: 0x090, QUEUE_DRIVER_HIGH: 0x094,
-  QUEUE_DEVICE_LOW: 0x0a0, QUEUE_DEVICE_HIGH: 0x0a4, CONFIG: 0x100,
-} as const;
-const STATUS = { ACKNOWLEDGE: 1, DRIVER: 2, DRIVER_OK: 4, FEATURES_OK: 8, FAILED: 0x80 } as const;
 const F_MAC = 1 << 5;
 const F_STATUS = 1 << 16;
-const F_VERSION_1_HI = 1;
 const DESC_F_WRITE = 2;
 
 interface Ring {
@@ -93,7 +85,10 @@ export class VirtioNetDriver {
   onLinkChange: (up: boolean) => void = () => {};
   private readonly pages: number[] = [];
 
+  private readonly io: VirtioTransport;
+
   private constructor(private readonly machine: Machine, info: VirtioDeviceInfo) {
+    this.io = new VirtioTransport(machine, info, "virtio-net");
     this.slot = info.slot;
     this.intid = info.intid;
     this.base = info.base;
@@ -113,71 +108,33 @@ export class VirtioNetDriver {
     return r;
   }
 
-  private rd(off: number): number {
-    return this.machine.bus.read32(this.base + off) >>> 0;
-  }
-
-  private wr(off: number, v: number): void {
-    this.machine.bus.write32(this.base + off, v >>> 0);
-  }
-
-  private failed(reason: string): string {
-    this.wr(REG.STATUS, this.rd(REG.STATUS) | STATUS.FAILED);
-    return `virtio-net slot ${this.slot}: ${reason}`;
-  }
-
   private start(pmm: Pmm): VirtioNetDriver | string {
-    this.wr(REG.STATUS, 0);
-    this.wr(REG.STATUS, STATUS.ACKNOWLEDGE);
-    this.wr(REG.STATUS, STATUS.ACKNOWLEDGE | STATUS.DRIVER);
-    this.wr(REG.DEVICE_FEATURES_SEL, 0);
-    const lo = this.rd(REG.DEVICE_FEATURES);
-    this.wr(REG.DEVICE_FEATURES_SEL, 1);
-    const hi = this.rd(REG.DEVICE_FEATURES);
-    if ((hi & F_VERSION_1_HI) === 0) return this.failed("device does not offer VIRTIO_F_VERSION_1");
-    if ((lo & F_MAC) === 0) return this.failed("device has no MAC address (VIRTIO_NET_F_MAC)");
-    const want = lo & (F_MAC | F_STATUS);
-    this.wr(REG.DRIVER_FEATURES_SEL, 0);
-    this.wr(REG.DRIVER_FEATURES, want);
-    this.wr(REG.DRIVER_FEATURES_SEL, 1);
-    this.wr(REG.DRIVER_FEATURES, F_VERSION_1_HI);
-    this.wr(REG.STATUS, STATUS.ACKNOWLEDGE | STATUS.DRIVER | STATUS.FEATURES_OK);
-    if ((this.rd(REG.STATUS) & STATUS.FEATURES_OK) === 0) return this.failed("device refused the feature set");
+    const io = this.io;
+    const want = io.negotiate(F_MAC | F_STATUS, F_MAC, "a MAC address (VIRTIO_NET_F_MAC)");
+    if (typeof want === "string") return want;
     this.hasStatus = (want & F_STATUS) !== 0;
-    for (let i = 0; i < 6; i++) this.mac[i] = Number(this.machine.bus.read(this.base + REG.CONFIG + i, 1));
+    for (let i = 0; i < 6; i++) this.mac[i] = io.config8(i);
 
-    let n = MAX_QUEUE;
-    for (const q of [RXQ, TXQ]) {
-      this.wr(REG.QUEUE_SEL, q);
-      n = Math.min(n, this.rd(REG.QUEUE_NUM_MAX));
-    }
-    if (n < 2) return this.failed(`queues hold ${n} descriptors, need at least 2`);
+    const n = Math.min(MAX_QUEUE, io.queueMax(RXQ), io.queueMax(TXQ));
+    if (n < 2) return io.failed(`queues hold ${n} descriptors, need at least 2`);
     this.queueSize = n;
     const rings: Ring[] = [];
     for (const q of [RXQ, TXQ]) {
       const ringPages = [pmm.alloc(), pmm.alloc(), pmm.alloc()];
       this.pages.push(...ringPages.filter((p) => p >= 0));
-      if (ringPages.some((p) => p < 0)) return this.failed("out of memory for the virtqueues");
+      if (ringPages.some((p) => p < 0)) return io.failed("out of memory for the virtqueues");
       const buffers: number[] = [];
       for (let i = 0; i < n; i += 2) {
         const page = pmm.alloc();
-        if (page < 0) return this.failed("out of memory for the packet buffers");
+        if (page < 0) return io.failed("out of memory for the packet buffers");
         this.pages.push(page);
         buffers.push(page, page + BUF_SIZE);
       }
       for (const p of ringPages) this.machine.bus.fill(p, 4096);
       const ring: Ring = { index: q, desc: ringPages[0], avail: ringPages[1], used: ringPages[2], availIdx: 0, lastUsed: 0, buffers: buffers.slice(0, n) };
       rings.push(ring);
-      this.wr(REG.QUEUE_SEL, q);
-      this.wr(REG.QUEUE_NUM, n);
-      this.wr(REG.QUEUE_DESC_LOW, ring.desc);
-      this.wr(REG.QUEUE_DESC_HIGH, Math.floor(ring.desc / 2 ** 32));
-      this.wr(REG.QUEUE_DRIVER_LOW, ring.avail);
-      this.wr(REG.QUEUE_DRIVER_HIGH, Math.floor(ring.avail / 2 ** 32));
-      this.wr(REG.QUEUE_DEVICE_LOW, ring.used);
-      this.wr(REG.QUEUE_DEVICE_HIGH, Math.floor(ring.used / 2 ** 32));
-      this.wr(REG.QUEUE_READY, 1);
-      if (this.rd(REG.QUEUE_READY) !== 1) return this.failed(`queue ${q} was not accepted`);
+      const bad = io.setupQueue(q, n, ring.desc, ring.avail, ring.used);
+      if (bad !== undefined) return bad;
       for (let i = 0; i < n; i++) this.putDesc(ring, i, q === RXQ ? BUF_SIZE : 0, q === RXQ ? DESC_F_WRITE : 0);
     }
     [this.rx, this.tx] = rings;
@@ -185,8 +142,8 @@ export class VirtioNetDriver {
     this.machine.bus.ramView.setUint16(this.tx.avail - RAM_BASE, 1, true);
     this.txFree = Array.from({ length: n }, (_, i) => i);
     for (let i = 0; i < n; i++) this.publish(this.rx, i);
-    this.wr(REG.STATUS, STATUS.ACKNOWLEDGE | STATUS.DRIVER | STATUS.FEATURES_OK | STATUS.DRIVER_OK);
-    this.wr(REG.QUEUE_NOTIFY, RXQ);
+    io.driverOk();
+    io.notify(RXQ);
     return this;
   }
 
@@ -225,7 +182,7 @@ export class VirtioNetDriver {
   /** The link status bit (always up without VIRTIO_NET_F_STATUS). */
   linkUp(): boolean {
     if (!this.hasStatus) return true;
-    return (Number(this.machine.bus.read(this.base + REG.CONFIG + 6, 1)) & 1) !== 0;
+    return (this.io.config8(6) & 1) !== 0; // virtio_net_config.status, VIRTIO_NET_S_LINK_UP
   }
 
   /**
@@ -248,15 +205,14 @@ export class VirtioNetDriver {
     this.publish(this.tx, i);
     this.counters.txFrames++;
     this.counters.txBytes += frame.length;
-    this.wr(REG.QUEUE_NOTIFY, TXQ);
+    this.io.notify(TXQ);
     return true;
   }
 
   /** The device's interrupt (INTID 48+slot): acknowledge, receive, reclaim TX. */
   onInterrupt(): void {
     this.counters.interrupts++;
-    const st = this.rd(REG.INTERRUPT_STATUS);
-    this.wr(REG.INTERRUPT_ACK, st);
+    const st = this.io.ackInterrupt();
     if (st & 2) this.onLinkChange(this.linkUp());
     this.poll();
   }
@@ -277,7 +233,7 @@ export class VirtioNetDriver {
       this.publish(this.rx, id);
     }
     if (frames.length === 0) return;
-    this.wr(REG.QUEUE_NOTIFY, RXQ);
+    this.io.notify(RXQ);
     for (const f of frames) this.onFrame(f);
   }
 
