@@ -23,14 +23,16 @@ export const MAX_COPY = 64 << 20;
 /** PA of the page holding `va` if EL0 may `access` it (faulting it in), or an error. */
 function userPage(as: AddressSpace, va: number, access: Access): number {
   const vpage = Math.floor(va / PAGE);
-  const hit = as.uaccessTlb.get(vpage);
-  if (hit && access !== "exec" && (access === "read" || hit.writable)) return hit.pa;
+  if (access !== "exec") {
+    const hit = as.uaccessTlb.lookup(vpage, access === "write");
+    if (hit >= 0) return hit;
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     const w = walk(as.pmm.bus, as.ttbr0, USER_TCR, BigInt(va));
     // A device mapping (MAP_DEVICE) is not memory the kernel copies to or from: a bad pointer.
     if (w.ok && !as.pmm.bus.isRam(w.pagePa, PAGE)) return MM_E.INVALID_ARG;
     if (w.ok && checkAccess(w, access, 0) === 0) {
-      if (checkAccess(w, "read", 0) === 0) as.uaccessTlb.set(vpage, { pa: w.pagePa, writable: checkAccess(w, "write", 0) === 0 });
+      if (checkAccess(w, "read", 0) === 0) as.uaccessTlb.set(vpage, w.pagePa, checkAccess(w, "write", 0) === 0);
       return w.pagePa;
     }
     if (attempt === 1 || as.handleFault(va, access) !== "handled") break;
@@ -75,9 +77,9 @@ function fastPa(as: AddressSpace, va: number, len: number, write: boolean): numb
   if (badRange(as, va, len)) return -1;
   const off = va % PAGE;
   if (off + len > PAGE) return -1;
-  const hit = as.uaccessTlb.get((va - off) / PAGE);
-  if (hit === undefined || (write && !hit.writable)) return -1;
-  const pa = hit.pa + off;
+  const frame = as.uaccessTlb.lookup((va - off) / PAGE, write);
+  if (frame < 0) return -1;
+  const pa = frame + off;
   return as.pmm.bus.isRam(pa, len) ? pa : -1;
 }
 

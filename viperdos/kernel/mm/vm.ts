@@ -244,7 +244,7 @@ export class AddressSpace {
    * and EL0 writability, filled by successful walks and invalidated exactly
    * where the CPUs' TLBs are (tlbVa/tlbAsid), so it is never stale.
    */
-  readonly uaccessTlb = new Map<number, { pa: number; writable: boolean }>();
+  readonly uaccessTlb = new UaccessTlb();
 
   private tlbVa(va: number): void {
     this.uaccessTlb.delete(Math.floor(va / PAGE));
@@ -747,4 +747,44 @@ function vmaSnapshot(v: Vma): VmaSnapshot {
         ? `file${b.name ? " " + b.name : ""} offset ${hex(b.fileOffset)} size ${hex(b.fileSize)} at ${hex(b.vaddr)}`
         : `${b.frames.length} ${b.refcounted ? "shared" : "device"} frames from ${hex(b.frames[0] ?? 0)}`;
   return { start: hex(v.start), end: hex(v.end), pages: (v.end - v.start) / PAGE, prot: protString(v.prot), kind: v.kind, backing };
+}
+
+/**
+ * The uaccess TLB: direct-mapped, UACCESS_TLB_ENTRIES entries indexed by the
+ * low bits of the virtual page number, tags and frames in typed arrays. Not a
+ * Map: user stack pages (near 0x7FFF_FFFF_0000) have page numbers beyond V8's
+ * small integers, so a Map would hash and box them on every syscall. A
+ * conflict evicts (the next access walks again); nothing here can be stale,
+ * since invalidation mirrors the CPUs' TLBs (AddressSpace.tlbVa/tlbAsid).
+ */
+export const UACCESS_TLB_ENTRIES = 256;
+
+export class UaccessTlb {
+  private readonly tags = new Float64Array(UACCESS_TLB_ENTRIES).fill(-1);
+  private readonly frames = new Float64Array(UACCESS_TLB_ENTRIES);
+  private readonly writable = new Uint8Array(UACCESS_TLB_ENTRIES);
+
+  /** Frame PA of virtual page `vpage` if cached and, for `write`, EL0-writable; else -1. */
+  lookup(vpage: number, write: boolean): number {
+    const i = vpage & (UACCESS_TLB_ENTRIES - 1);
+    if (this.tags[i] !== vpage || (write && this.writable[i] === 0)) return -1;
+    return this.frames[i];
+  }
+
+  /** Cache a successful EL0-readable walk of `vpage`. */
+  set(vpage: number, pa: number, writable: boolean): void {
+    const i = vpage & (UACCESS_TLB_ENTRIES - 1);
+    this.tags[i] = vpage;
+    this.frames[i] = pa;
+    this.writable[i] = writable ? 1 : 0;
+  }
+
+  delete(vpage: number): void {
+    const i = vpage & (UACCESS_TLB_ENTRIES - 1);
+    if (this.tags[i] === vpage) this.tags[i] = -1;
+  }
+
+  clear(): void {
+    this.tags.fill(-1);
+  }
 }

@@ -30,10 +30,32 @@ export type HandlerTable = ReadonlyArray<readonly [number, Handler]>;
 
 export const ok = (r1?: bigint | number, r2?: bigint | number, r3?: bigint | number): Result => ({ s: 0, r1, r2, r3 });
 export const err = (s: number): Result => ({ s });
-/** Argument as a JS number (user addresses and sizes are < 2^53 when valid; else -1). */
+// Argument conversions through a 64-bit scratch word read as two 32-bit halves:
+// Number(bigint) is a runtime call in V8 11 and these run several times per syscall.
+const scratch = new BigUint64Array(1);
+const words = new Uint32Array(scratch.buffer);
+const signedWords = new Int32Array(scratch.buffer);
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
-export const n = (v: bigint): number => (v > MAX_SAFE_BIG ? -1 : Number(v));
-// Fast paths for the usual small values: a comparison allocates nothing, BigInt arithmetic does.
-export const i32 = (v: bigint): number => (v <= 0x7fff_ffffn && v >= -0x8000_0000n ? Number(v) : Number(BigInt.asIntN(32, v)));
-export const i64 = (v: bigint): number => (v <= MAX_SAFE_BIG && v >= -MAX_SAFE_BIG ? Number(v) : Number(BigInt.asIntN(64, v)));
-export const u32 = (v: bigint): number => (v <= 0xffff_ffffn && v >= 0n ? Number(v) : Number(v & 0xffff_ffffn));
+
+/** Argument as a JS number (user addresses and sizes are < 2^53 when valid; else -1). */
+export const n = (v: bigint): number => {
+  if (v > MAX_SAFE_BIG) return -1;
+  if (v < 0n) return Number(v);
+  scratch[0] = v;
+  return words[1] * 4294967296 + words[0];
+};
+/** The low 32 bits as a signed number. */
+export const i32 = (v: bigint): number => {
+  scratch[0] = v; // stored modulo 2^64 (ToBigUint64)
+  return signedWords[0];
+};
+/** As a signed 64-bit value, as a number (exact within +-2^53). */
+export const i64 = (v: bigint): number => {
+  scratch[0] = v; // stored modulo 2^64 (ToBigUint64)
+  return signedWords[1] * 4294967296 + words[0];
+};
+/** The low 32 bits, unsigned. */
+export const u32 = (v: bigint): number => {
+  scratch[0] = v; // stored modulo 2^64 (ToBigUint64)
+  return words[0];
+};
