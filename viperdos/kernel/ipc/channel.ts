@@ -52,14 +52,16 @@ export const REVOKED_HANDLE = 0xffff_ffff;
  * are host copies (unit tests).
  */
 export interface MessageStore {
-  /** Store a copy of `bytes`; returns a view of the stored bytes and how to free them, or -3. */
-  put(bytes: Uint8Array): { view: Uint8Array; free(): void } | number;
+  /** Store a copy of `bytes`; returns a view of the stored copy, or -3 (no memory). */
+  put(bytes: Uint8Array): Uint8Array | number;
+  /** Free a view put() returned (the message was received or dropped). */
+  free(view: Uint8Array): void;
 }
 
 interface Message {
   readonly bytes: Uint8Array;
-  /** Frees the stored payload (guest memory) when the message is received or dropped. */
-  readonly release?: () => void;
+  /** Where the payload is stored (guest memory), freed when the message is received or dropped; none: a host copy. */
+  readonly store: MessageStore | undefined;
   readonly caps: Capability[];
   /** The sender's limits, charged bytes.length until receive or drop. */
   readonly charged: ResourceLimits;
@@ -156,14 +158,14 @@ export function channelSend(table: HandleTable, h: number, bytes: Uint8Array, ha
   const caps = table.checkTransfer(handles);
   if (typeof caps === "number") return caps;
   if (caps.length > 0 && caps.some((c) => c.object === ep || c.object === ep.peer)) return E.INVALID_ARG;
-  const stored = store ? store.put(bytes) : { view: bytes.slice(), free: undefined };
+  const stored = store ? store.put(bytes) : bytes.slice();
   if (typeof stored === "number") return E.NO_MEMORY;
   if (table.limits.chargeBytes(bytes.length) !== E.OK) {
-    stored.free?.();
+    store?.free(stored);
     return E.NO_MEMORY;
   }
   table.detachForTransfer(caps);
-  inbox.push({ bytes: stored.view, release: stored.free, caps, charged: table.limits });
+  inbox.push({ bytes: stored, store, caps, charged: table.limits });
   ep.sent++;
   ep.peer.poke();
   return E.OK;
@@ -209,8 +211,8 @@ export function channelRecv(
   // outlives the store's buffer.
   let bytes: Uint8Array = EMPTY_PAYLOAD;
   if (deliver) deliver(msg.bytes);
-  else bytes = msg.release ? msg.bytes.slice() : msg.bytes;
-  msg.release?.();
+  else bytes = msg.store ? msg.bytes.slice() : msg.bytes;
+  msg.store?.free(msg.bytes);
   const handles = msg.caps.map((c) => (c.alive ? table.attachTransferred(c) : REVOKED_HANDLE));
   ep.received++;
   // Readiness changes a receive can make: the peer's WRITE, only if this inbox was full. (This
@@ -227,6 +229,6 @@ export function channelClose(table: HandleTable, h: number): number {
 
 function dropMessage(m: Message): void {
   m.charged.unchargeBytes(m.bytes.length);
-  m.release?.();
+  m.store?.free(m.bytes);
   for (const c of m.caps) c.kill();
 }

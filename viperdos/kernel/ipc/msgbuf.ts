@@ -21,36 +21,30 @@ export class GuestMessageStore implements MessageStore {
     this.caches = SIZE_CLASSES.map((size) => new SlabCache(pmm, `msgbuf-${size}`, size));
   }
 
-  put(bytes: Uint8Array): { view: Uint8Array; free(): void } | number {
+  /** The cache for a payload of `len` bytes, or undefined for 4-8 KiB (a two-page buddy run). */
+  private cacheFor(len: number): SlabCache | undefined {
+    for (let i = 0; i < this.caches.length; i++) if (this.caches[i].objectSize >= len) return this.caches[i];
+    return undefined;
+  }
+
+  put(bytes: Uint8Array): Uint8Array | number {
+    const cache = this.cacheFor(bytes.length);
+    const pa = cache ? cache.alloc() : this.pmm.allocRun(1); // 8 KiB: two pages
+    if (pa < 0) return -3;
     const ram = this.pmm.bus.ram;
-    let cache: SlabCache | undefined;
-    for (let i = 0; i < this.caches.length; i++) {
-      if (this.caches[i].objectSize >= bytes.length) {
-        cache = this.caches[i]; // no closure per message (this runs on every CHANNEL_SEND)
-        break;
-      }
-    }
-    let pa: number;
-    let free: () => void;
-    if (cache) {
-      pa = cache.alloc();
-      if (pa < 0) return -3;
-      free = () => {
-        cache.free(pa);
-        this.live--;
-      };
-    } else {
-      pa = this.pmm.allocRun(1); // 8 KiB: two pages
-      if (pa < 0) return -3;
-      free = () => {
-        this.pmm.freeRun(pa, 1);
-        this.live--;
-      };
-    }
     const off = pa - RAM_BASE;
     ram.set(bytes, off);
     this.live++;
     this.stored++;
-    return { view: ram.subarray(off, off + bytes.length), free };
+    return ram.subarray(off, off + bytes.length);
+  }
+
+  /** Free a view put() returned: its RAM offset is the object's address, its length picks the cache. */
+  free(view: Uint8Array): void {
+    const pa = view.byteOffset - this.pmm.bus.ram.byteOffset + RAM_BASE;
+    const cache = this.cacheFor(view.length);
+    if (cache) cache.free(pa);
+    else this.pmm.freeRun(pa, 1);
+    this.live--;
   }
 }
