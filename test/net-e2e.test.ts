@@ -4,8 +4,8 @@
 //   then under 5% loss with reordering on the wire);
 // - a Node client sends into a guest iperf server through a forwarded port;
 // - ping and DNS against the gateway; Fetch (HTTP/1.1 GET) from a Node HTTP server.
-// Stream size: NET_E2E_BYTES (default 2 MB, clean and lossy; a quarter of it host to guest;
-// the issue's full run is NET_E2E_BYTES=20000000).
+// Stream size: NET_E2E_BYTES (default 20 MB as the issue asks, clean and lossy; a quarter of it host to guest;
+// NET_E2E_BYTES=2000000 for a quick run).
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,7 +18,7 @@ import { labProgram } from "../kernel-bridge/net-lab.js";
 import { fnv1a, hostSink, iperfPattern, sendStream } from "../kernel-bridge/net-host.js";
 import { buildBootImages } from "../viperdos/tools/images.js";
 
-const BYTES = Number(process.env.NET_E2E_BYTES ?? 2_000_000);
+const BYTES = Number(process.env.NET_E2E_BYTES ?? 20_000_000);
 /** Wall budget per test: a minute, more for the full-size run (about 1 MB/s wall here). */
 const BUDGET_MS = Math.max(60_000, (BYTES / 1e6) * 8_000);
 
