@@ -60,6 +60,8 @@ export class Trace {
   private count = 0;
   private h1 = FNV_OFFSET;
   private h2 = FNV_OFFSET ^ 0x5bd1e995;
+  /** Events stored in the ring (the last `pending` before `next`) and not yet folded into the hash. */
+  private pending = 0;
   /** Events ever recorded (the ring keeps the last `capacity`). */
   total = 0;
   enabled = true;
@@ -70,10 +72,46 @@ export class Trace {
     this.extra = new Float64Array(capacity * 2);
   }
 
-  /** Record one event; `a` and `b` are exact up to 2^53. */
+  /**
+   * Record one event; `a` and `b` are exact up to 2^53. Recording only stores
+   * numbers; the hash takes stored events in batches (before the ring
+   * overwrites them, or when asked), so each record stays a few stores.
+   */
   record(t: number, cpu: number, kind: TraceKind, task: number, a = 0, b = 0): void {
-    // Two 32-bit FNV-1a lanes over every field (lo, hi words), so the hash covers all events ever recorded.
-    // Unrolled, on locals (lo32/hi32 inline): this runs once or more per syscall.
+    this.total++;
+    if (!this.enabled) {
+      // Not kept in the ring, but the hash still covers it, in order.
+      this.flush();
+      this.mix(t, cpu, kind, task, a, b);
+      return;
+    }
+    if (this.pending === this.capacity) this.flush(); // the slot about to be reused is not hashed yet
+    const i = this.next;
+    this.t[i] = t;
+    this.f[3 * i] = cpu;
+    this.f[3 * i + 1] = kind;
+    this.f[3 * i + 2] = task;
+    this.extra[2 * i] = a;
+    this.extra[2 * i + 1] = b;
+    this.next = i + 1 === this.capacity ? 0 : i + 1;
+    if (this.count < this.capacity) this.count++;
+    this.pending++;
+  }
+
+  /** Fold the stored events not yet hashed into the running hash, oldest first. */
+  private flush(): void {
+    const n = this.pending;
+    if (n === 0) return;
+    this.pending = 0;
+    let i = (this.next - n + this.capacity) % this.capacity;
+    for (let k = 0; k < n; k++) {
+      this.mix(this.t[i], this.f[3 * i], this.f[3 * i + 1], this.f[3 * i + 2], this.extra[2 * i], this.extra[2 * i + 1]);
+      i = i + 1 === this.capacity ? 0 : i + 1;
+    }
+  }
+
+  /** One event into the hash: two 32-bit FNV-1a lanes over every field's low and high words. */
+  private mix(t: number, cpu: number, kind: number, task: number, a: number, b: number): void {
     let h1 = this.h1;
     let h2 = this.h2;
     let lo = lo32(t);
@@ -102,21 +140,11 @@ export class Trace {
     h2 = Math.imul(Math.imul(h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
     this.h1 = h1;
     this.h2 = h2;
-    this.total++;
-    if (!this.enabled) return;
-    const i = this.next;
-    this.t[i] = t;
-    this.f[3 * i] = cpu;
-    this.f[3 * i + 1] = kind;
-    this.f[3 * i + 2] = task;
-    this.extra[2 * i] = a;
-    this.extra[2 * i + 1] = b;
-    this.next = (i + 1) % this.capacity;
-    if (this.count < this.capacity) this.count++;
   }
 
   /** The running hash of all events, as 16 hex digits. */
   hash(): string {
+    this.flush();
     return this.h1.toString(16).padStart(8, "0") + this.h2.toString(16).padStart(8, "0");
   }
 
@@ -142,6 +170,7 @@ export class Trace {
   }
 
   clear(): void {
+    this.flush(); // the hash keeps covering what the ring forgets
     this.next = 0;
     this.count = 0;
   }
