@@ -10,9 +10,9 @@
 
 import type { Kernel } from "../viperdos/kernel/kernel.js";
 import type { ConsoleSession } from "../viperdos/kernel/console/session.js";
-import { Gateway } from "../emulator/net/gateway.js";
+import type { Gateway } from "../emulator/net/gateway.js";
 import type { HostForward } from "../emulator/net/hostfwd.js";
-import { Link } from "../emulator/net/link.js";
+import { attachUserNet, HOST_STEP_NS, HOST_WAIT_MS, waitingOnHost } from "../emulator/net/user-net.js";
 
 export interface NetArgs {
   net: boolean;
@@ -46,30 +46,13 @@ export function parseNetArgs(args: string[]): NetArgs | string {
   return r;
 }
 
-/** Plug the kernel's NIC (Kernel option nic) into a new gateway through a 0.1 ms link. */
+/** Plug the kernel's NIC (Kernel option nic) into a new gateway (emulator/net/user-net.ts). */
 export function attachGateway(k: Kernel, hostfwd: HostForward[]): Gateway {
   if (!k.nic) throw new Error("attachGateway: the kernel has no NIC");
-  const gw = new Gateway({ clock: k.machine.clock, hostfwd });
-  new Link(k.nic, gw, { params: { delayNs: 100_000 } });
-  return gw;
-}
-
-/** Every online CPU idle with no interrupt pending. */
-export function machineIdle(k: Kernel): boolean {
-  const m = k.machine;
-  for (let i = 0; i < m.cpus.length; i++) if (m.isOnline(i) && (!m.isIdle(i) || m.cpus[i].state.irqLine)) return false;
-  return true;
-}
-
-/** True when the guest waits on the host: pause the machine and wait for the host. */
-export function waitingOnHost(k: Kernel, gw: Gateway | undefined): boolean {
-  return gw !== undefined && gw.hostOutstanding() > 0 && machineIdle(k);
+  return attachUserNet(k.nic, k.machine.clock, hostfwd);
 }
 
 const SLICE_MS = 20;
-const HOST_WAIT_MS = 20;
-/** Virtual time a machine waiting on the host may advance per wait (2 ms per HOST_WAIT_MS wall at most). */
-const HOST_STEP_NS = 2_000_000;
 
 /**
  * Piped input with a network: run until the shell ends or waits for input
@@ -85,10 +68,10 @@ export async function runPipedWithHost(k: Kernel, session: ConsoleSession, gw: G
     // After a wait on the host, virtual time moves on by one step (a sleeping program or a TCP
     // timer must still come due while an idle host connection stays open).
     const until = k.machine.now() + (waited ? HOST_STEP_NS : 1e9);
-    const why = k.runUntil(until, () => ended() || session.waitingForInput(), () => performance.now() >= deadline || (!waited && waitingOnHost(k, gw)));
+    const why = k.runUntil(until, () => ended() || session.waitingForInput(), () => performance.now() >= deadline || (!waited && waitingOnHost(k.machine, gw)));
     waited = false;
     if (ended() || session.waitingForInput()) return;
-    if (waitingOnHost(k, gw)) {
+    if (waitingOnHost(k.machine, gw)) {
       await gw.waitForHostActivity(HOST_WAIT_MS);
       waited = true;
     } else if (why === "idle") return; // nothing can ever happen: every task blocked, no event, no host I/O

@@ -11,7 +11,8 @@ import { parseElf } from "../viperdos/kernel/mm/elf.js";
 import { buildBootImages } from "../viperdos/tools/images.js";
 import type { Process } from "../viperdos/kernel/proc/process.js";
 import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
-import { attachGateway, NET_OPTIONS, parseNetArgs, runPipedWithHost, waitingOnHost } from "./boot-net.js";
+import { attachGateway, NET_OPTIONS, parseNetArgs, runPipedWithHost } from "./boot-net.js";
+import { HOST_STEP_NS, HOST_WAIT_MS, waitingOnHost } from "../emulator/net/user-net.js";
 import type { Gateway } from "../emulator/net/gateway.js";
 
 export interface KernelCommand {
@@ -149,9 +150,6 @@ export const bootCommand: KernelCommand = {
 
 /** Longest stretch (wall ms) the machine runs before the terminal's keys get a turn. */
 const TTY_SLICE_MS = 20;
-/** Wall ms the terminal waits for a host socket before letting virtual time move on by HOST_STEP_NS. */
-const HOST_WAIT_MS = 20;
-const HOST_STEP_NS = 2_000_000;
 /** Wall ms a program stopped with Ctrl+C gets to die of SIGINT before SIGKILL. */
 const TTY_SIGINT_GRACE_MS = 500;
 
@@ -194,11 +192,11 @@ function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ende
       // The wall-clock slice is a pause (between rounds), so slicing never changes the run; so is
       // the guest waiting on a host socket (then the host's answer or a short wall wait resumes it).
       const until = k.machine.now() + (stepped ? HOST_STEP_NS : 1e9);
-      const why = k.runUntil(until, () => ended() || session.waitingForInput(), () => performance.now() >= deadline || (!stepped && waitingOnHost(k, gw)));
-      if (why === "idle" || stepped || waitingOnHost(k, gw)) break; // nothing can happen until a key (or the host) arrives
+      const why = k.runUntil(until, () => ended() || session.waitingForInput(), () => performance.now() >= deadline || (!stepped && waitingOnHost(k.machine, gw)));
+      if (why === "idle" || stepped || waitingOnHost(k.machine, gw)) break; // nothing can happen until a key (or the host) arrives
     }
     if (ended()) return finish("shell ended, powered off");
-    if (waitingOnHost(k, gw) && !pumping) {
+    if (waitingOnHost(k.machine, gw) && !pumping) {
       pumping = true;
       hostWaited = true;
       setTimeout(pump, HOST_WAIT_MS);

@@ -16,6 +16,9 @@ import { notebookImages } from "./images.js";
 import { TsCells, tsCompleteness } from "./tscell.js";
 import { complete, inspectAt } from "./complete.js";
 import { LiveViews } from "./live.js";
+import type { Gateway } from "../emulator/net/gateway.js";
+import type { HostForward } from "../emulator/net/hostfwd.js";
+import { attachUserNet } from "../emulator/net/user-net.js";
 
 /** Where a running cell's output goes (tslab's habit: injected, never a socket). */
 export interface OutputSinks {
@@ -52,6 +55,10 @@ export interface MachineConfig {
   cpus: number;
   ramMiB: number;
   seed: number;
+  /** A virtio-net NIC on the user-mode gateway (emulator/net/user-net.ts); off unless `%boot --net`. */
+  net?: boolean;
+  /** Port forwards 127.0.0.1:hostPort -> guest port (with net). */
+  hostfwd?: HostForward[];
 }
 
 export const DEFAULT_MACHINE: MachineConfig = { cpus: 4, ramMiB: 128, seed: 1 };
@@ -75,6 +82,8 @@ export class Session {
   shellError: string | undefined;
   /** Views updated in place while cells run the machine (live.ts). */
   readonly live = new LiveViews();
+  /** The user-mode gateway of a machine booted with `net` (host sockets; closed at the next boot or shutdown). */
+  gateway: Gateway | undefined;
   private consoleSink: ((text: string) => void) | undefined;
   private decoder = new TextDecoder();
 
@@ -96,6 +105,8 @@ export class Session {
    */
   boot(config: MachineConfig = this.config, withDisks?: { sys: string | Uint8Array; user: string | Uint8Array }): Kernel {
     this.config = { ...config };
+    void this.gateway?.close(); // the previous machine's host sockets and forwarded ports
+    this.gateway = undefined;
     this.decoder = new TextDecoder();
     this.shell = undefined;
     this.shellError = undefined;
@@ -113,14 +124,19 @@ export class Session {
       ramMiB: config.ramMiB,
       seed: config.seed,
       disks,
+      nic: config.net === true,
       onConsole: (b) => this.consoleSink?.(this.decoder.decode(b, { stream: true })),
     });
     this.kernel = k;
+    if (k.nic) this.gateway = attachUserNet(k.nic, k.machine.clock, config.hostfwd);
     k.boot();
     if (disks) {
       const sh = GuestShell.start(k);
       if (typeof sh === "string") this.shellError = sh;
-      else this.shell = sh;
+      else {
+        this.shell = sh;
+        sh.gateway = this.gateway;
+      }
     } else k.runUntil(k.machine.now() + 10_000_000);
     return k;
   }
@@ -320,6 +336,8 @@ export class MagicExecutor implements CellExecutor {
 
   shutdown(): void {
     this.session.kernel = undefined;
+    void this.session.gateway?.close();
+    this.session.gateway = undefined;
   }
 
   /** Plain data for inspection. */

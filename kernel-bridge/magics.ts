@@ -175,16 +175,36 @@ const boot: Magic = {
   name: "boot",
   summary: "boot a fresh machine (shows the boot log)",
   usage: [
-    "%boot [--cpus N] [--mem MIB] [--seed S]",
+    "%boot [--cpus N] [--mem MIB] [--seed S] [--net [--hostfwd H:G]...]",
     "",
     "Builds a new virt machine and boots the ViperDOS kernel on it, replacing",
     "the session's machine. Defaults: 4 CPUs, 128 MiB, seed 1 (same seed, same run).",
+    "--net adds a virtio-net card on the user-mode gateway, as QEMU's -nic user:",
+    "the guest is 10.0.2.15, 10.0.2.2 is the host's 127.0.0.1, DNS 10.0.2.3; only",
+    "the host's loopback range is reachable (ping, nslookup, Fetch, iperf).",
+    "--hostfwd H:G forwards 127.0.0.1:H on the host to the guest's TCP port G.",
+    "A run that talks to host sockets depends on when the host answers.",
   ].join("\n"),
   async run(ctx) {
-    const { opts, rest } = parseOptions(ctx.args, { cpus: [1, 4], mem: [16, 2048], seed: [0, 2 ** 31] }, this.usage);
-    if (rest.length) throw new MagicError(`unexpected argument ${rest[0]}`, "UsageError", this.usage.split("\n"));
+    const usage = this.usage.split("\n");
+    let net = false;
+    const hostfwd: { hostPort: number; guestPort: number }[] = [];
+    const numeric: string[] = [];
+    for (let i = 0; i < ctx.args.length; i++) {
+      const a = ctx.args[i];
+      if (a === "--net") net = true;
+      else if (a === "--hostfwd") {
+        const m = /^(\d+):(\d+)$/.exec(ctx.args[++i] ?? "");
+        const [h, g] = [Number(m?.[1]), Number(m?.[2])];
+        if (!m || h < 1 || h > 65535 || g < 1 || g > 65535) throw new MagicError("--hostfwd needs HOSTPORT:GUESTPORT (1..65535)", "UsageError", usage);
+        hostfwd.push({ hostPort: h, guestPort: g });
+      } else numeric.push(a);
+    }
+    if (hostfwd.length > 0 && !net) throw new MagicError("--hostfwd needs --net", "UsageError", usage);
+    const { opts, rest } = parseOptions(numeric, { cpus: [1, 4], mem: [16, 2048], seed: [0, 2 ** 31] }, this.usage);
+    if (rest.length) throw new MagicError(`unexpected argument ${rest[0]}`, "UsageError", usage);
     await withConsole(ctx, () =>
-      ctx.session.boot({ cpus: opts.cpus ?? 4, ramMiB: opts.mem ?? 128, seed: opts.seed ?? 1 }),
+      ctx.session.boot({ cpus: opts.cpus ?? 4, ramMiB: opts.mem ?? 128, seed: opts.seed ?? 1, net, hostfwd }),
     );
   },
 };

@@ -18,6 +18,8 @@ import type { Kernel } from "../viperdos/kernel/kernel.js";
 import type { Process } from "../viperdos/kernel/proc/process.js";
 import { ConsoleSession } from "../viperdos/kernel/console/session.js";
 import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
+import type { Gateway } from "../emulator/net/gateway.js";
+import { HOST_STEP_NS, HOST_WAIT_MS, waitingOnHost } from "../emulator/net/user-net.js";
 
 /** Longest stretch (wall ms) the machine runs before the event loop gets a turn. */
 export const SHELL_SLICE_MS = 20;
@@ -134,6 +136,8 @@ export function typedLine(line: string): string | { error: string } {
 /** The guest shell (vinit, process 1 of the machine) and how to type into it. */
 export class GuestShell {
   private ended = false;
+  /** The machine's user-mode gateway, if it has a network: lines wait for the host while the guest does. */
+  gateway: Gateway | undefined;
   readonly console: ConsoleSession;
   /** The prompt last seen (e.g. "SYS:> "). */
   prompt = "";
@@ -198,6 +202,7 @@ export class GuestShell {
     let interruptedAt: number | undefined;
     let why: "interrupted" | "input" | undefined;
     let end: ShellLineResult["end"] = "prompt";
+    let hostWaited = false;
     try {
       k.typeInput(line + "\n");
       for (;;) {
@@ -234,8 +239,22 @@ export class GuestShell {
           }
         }
         const deadline = performance.now() + SHELL_SLICE_MS;
-        // The wall-clock slice is a pause (taken between rounds): slicing never changes the run.
-        const r = k.runUntil(k.machine.now() + 1e9, () => this.ended || this.console.waitingForInput(), () => performance.now() >= deadline);
+        const gw = this.gateway;
+        const stepped = hostWaited;
+        hostWaited = false;
+        // The wall-clock slice is a pause (taken between rounds): slicing never changes the run. So
+        // is the guest waiting on a host socket: then the host's answer (or HOST_WAIT_MS) resumes it.
+        const r = k.runUntil(
+          k.machine.now() + (stepped ? HOST_STEP_NS : 1e9),
+          () => this.ended || this.console.waitingForInput(),
+          () => performance.now() >= deadline || (!stepped && waitingOnHost(k.machine, gw)),
+        );
+        if (gw && waitingOnHost(k.machine, gw)) {
+          if (!this.console.waitingForInput()) filter.release(true);
+          await gw.waitForHostActivity(HOST_WAIT_MS);
+          hostWaited = true;
+          continue;
+        }
         if (r === "idle" && !this.console.waitingForInput() && !this.ended) {
           end = "stuck";
           break;
