@@ -5,21 +5,20 @@
 // Needs python3-jupyter-client and python3-nbclient (scripts/jupyter-deps.sh).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zmq from "zeromq";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { installKernelSpec } from "../kernel-bridge/install.js";
+import { kernelMain } from "./support/notebook.js";
 import { KernelSockets } from "../kernel-bridge/sockets.js";
 import { KernelHandlers } from "../kernel-bridge/handlers.js";
 import { MagicExecutor } from "../kernel-bridge/executor.js";
 import type { ConnectionInfo } from "../kernel-bridge/protocol.js";
 import { childMessage, decodeMessage, encodeMessage, Signer } from "../kernel-bridge/wire.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const DIST = join(ROOT, "build", "jupyter-test-dist");
 const PY = "/usr/bin/python3";
 
 /** pids of kernels the clients started (printed by the scripts), killed on teardown in any case. */
@@ -45,11 +44,9 @@ function python(script: string, env: Record<string, string>, timeoutMs = 90_000)
 beforeAll(() => {
   const probe = spawnSync(PY, ["-c", "import jupyter_client, nbclient, nbformat"], { encoding: "utf8" });
   if (probe.status !== 0) throw new Error(`Debian's Jupyter clients are missing; run scripts/jupyter-deps.sh\n${probe.stderr}`);
-  // The kernelspec runs compiled JavaScript: build the tree into our own directory (others' type errors do not stop tsc emitting).
-  spawnSync("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", DIST], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
-  if (!existsSync(join(DIST, "kernel-bridge", "main.js"))) throw new Error("tsc did not produce kernel-bridge/main.js");
+  // The kernelspec runs the compiled kernel in dist/ (scripts/setup.sh builds it; test/support/notebook.ts).
   work = mkdtempSync(join(tmpdir(), "vd-jupyter-"));
-  installKernelSpec({ kind: "prefix", dir: work }, join(DIST, "kernel-bridge", "main.js"));
+  installKernelSpec({ kind: "prefix", dir: work }, kernelMain());
 }, 150_000);
 
 afterAll(() => {

@@ -5,58 +5,18 @@
 // virtual time, loss/recovery events), with the transfers checksummed.
 // Needs python3-nbconvert (scripts/jupyter-deps.sh).
 
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { installKernelSpec } from "../kernel-bridge/install.js";
+import { executeNotebook, joined, kernelspecPrefix, removePrefix, VL } from "./support/notebook.js";
 
-const ROOT = join(import.meta.dirname, "..");
-const DIST = join(ROOT, "build", "net-notebook-test-dist");
-const PY = "/usr/bin/python3";
-const VL = "application/vnd.vegalite.v5+json";
 const NB = "06-tcp-congestion.ipynb";
-
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-  ename?: string;
-  evalue?: string;
-}
-
 let work = "";
-
 beforeAll(() => {
-  const probe = spawnSync(PY, ["-m", "nbconvert", "--version"], { encoding: "utf8" });
-  if (probe.status !== 0) throw new Error(`Debian's nbconvert is missing; run scripts/jupyter-deps.sh\n${probe.stderr}`);
-  // Our own build directory: others' type errors do not stop tsc emitting.
-  spawnSync("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", DIST], { cwd: ROOT, encoding: "utf8", timeout: 150_000 });
-  if (!existsSync(join(DIST, "kernel-bridge", "main.js"))) throw new Error("tsc did not produce kernel-bridge/main.js");
-  work = mkdtempSync(join(tmpdir(), "vd-net-notebook-"));
-  installKernelSpec({ kind: "prefix", dir: work }, join(DIST, "kernel-bridge", "main.js"));
+  work = kernelspecPrefix("net-notebook");
 }, 180_000);
-
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-const joined = (s: unknown) => (Array.isArray(s) ? s.join("") : typeof s === "string" ? s : "");
+afterAll(() => removePrefix(work));
 
 test("06-tcp-congestion: slow start, fast recovery, NewReno vs CUBIC and random loss, plotted from real runs", () => {
-  const out = join(work, NB);
-  const t0 = performance.now();
-  const r = spawnSync(
-    PY,
-    ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=viperdos", "--ExecutePreprocessor.timeout=120", "--output", out, join(ROOT, "notebooks", NB)],
-    { env: { ...process.env, JUPYTER_PATH: join(work, "share", "jupyter") }, encoding: "utf8", timeout: 240_000, killSignal: "SIGKILL" },
-  );
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`nbconvert ${NB} failed (${r.status ?? r.signal}):\n${r.stderr.slice(-3000)}`);
-  const nb = JSON.parse(readFileSync(out, "utf8")) as { cells: { cell_type: string; source: string | string[]; outputs?: Output[] }[] };
-  const cells = nb.cells.filter((c) => c.cell_type === "code").map((c) => ({ source: joined(c.source), outputs: c.outputs ?? [] }));
+  const { cells, ms } = executeNotebook(work, NB, 120);
   const errors = cells.flatMap((c) => c.outputs.filter((o) => o.output_type === "error").map((o) => `${c.source}: ${o.ename}: ${o.evalue}`));
   expect(errors).toEqual([]);
   expect(ms).toBeLessThan(120_000);

@@ -7,72 +7,16 @@
 // (a lesson about a failing command) must show exactly one error instead.
 // Needs python3-nbconvert (scripts/jupyter-deps.sh installs Debian's Jupyter clients).
 
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { installKernelSpec } from "../kernel-bridge/install.js";
-
-const ROOT = join(import.meta.dirname, "..");
-const DIST = join(ROOT, "build", "notebooks-test-dist");
-const PY = "/usr/bin/python3";
-const VL = "application/vnd.vegalite.v5+json";
+import { executeNotebook, joined, kernelspecPrefix, removePrefix, VL, type Output, type RunCell } from "./support/notebook.js";
 
 let work = "";
-
 beforeAll(() => {
-  const probe = spawnSync(PY, ["-m", "nbconvert", "--version"], { encoding: "utf8" });
-  if (probe.status !== 0) throw new Error(`Debian's nbconvert is missing; run scripts/jupyter-deps.sh\n${probe.stderr}`);
-  // The kernelspec runs compiled JavaScript: our own build directory (others' type errors do not stop tsc emitting).
-  spawnSync("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", DIST], { cwd: ROOT, encoding: "utf8", timeout: 150_000 });
-  if (!existsSync(join(DIST, "kernel-bridge", "main.js"))) throw new Error("tsc did not produce kernel-bridge/main.js");
-  work = mkdtempSync(join(tmpdir(), "vd-notebooks-"));
-  installKernelSpec({ kind: "prefix", dir: work }, join(DIST, "kernel-bridge", "main.js"));
+  work = kernelspecPrefix("notebooks");
 }, 180_000);
+afterAll(() => removePrefix(work));
 
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, unknown>;
-  ename?: string;
-  evalue?: string;
-}
-interface CodeCell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-  metadata?: { tags?: string[] };
-}
-interface RunCell {
-  source: string;
-  outputs: Output[];
-  /** Tagged raises-exception: an error output is this cell's point (nbconvert carries on past it). */
-  expectsError: boolean;
-}
-
-const joined = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join("") : (s ?? ""));
-
-/** Execute notebooks/`name` with nbconvert; returns its code cells with outputs and the wall ms it took. */
-function execute(name: string): { cells: RunCell[]; ms: number } {
-  const out = join(work, name);
-  const t0 = performance.now();
-  const r = spawnSync(
-    PY,
-    ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=viperdos", "--ExecutePreprocessor.timeout=60", "--output", out, join(ROOT, "notebooks", name)],
-    { env: { ...process.env, JUPYTER_PATH: join(work, "share", "jupyter") }, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" },
-  );
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`nbconvert ${name} failed (${r.status ?? r.signal}):\n${r.stderr.slice(-3000)}`);
-  const nb = JSON.parse(readFileSync(out, "utf8")) as { cells: CodeCell[] };
-  const cells = nb.cells.filter((c) => c.cell_type === "code");
-  return { cells: cells.map((c) => ({ source: joined(c.source), outputs: c.outputs ?? [], expectsError: c.metadata?.tags?.includes("raises-exception") ?? false })), ms };
-}
+const execute = (name: string) => executeNotebook(work, name);
 
 function outputsOf(cells: RunCell[], source: string): Output[] {
   const c = cells.find((x) => x.source === source);
