@@ -22,9 +22,10 @@ export interface NetArgs {
 }
 
 export const NET_OPTIONS = [
-  "  --no-net           no network card (default: virtio-net on the user-mode gateway,",
-  "                     10.0.2.15 via 10.0.2.2 = the host's 127.0.0.1, DNS 10.0.2.3)",
-  "  --hostfwd H:G      forward 127.0.0.1:H on the host to the guest's TCP port G (repeatable)",
+  "  --no-net     no network card (default: virtio-net on the user-mode gateway:",
+  "               10.0.2.15 via 10.0.2.2 = the host's 127.0.0.1, DNS 10.0.2.3)",
+  "  --hostfwd H:G  forward 127.0.0.1:H on the host to the guest's TCP port G",
+  "               (repeatable)",
 ];
 
 /** Take --no-net and --hostfwd out of `args`; a string is a usage error. */
