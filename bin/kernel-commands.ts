@@ -12,7 +12,7 @@ import { buildBootImages } from "../viperdos/tools/images.js";
 import type { Process } from "../viperdos/kernel/proc/process.js";
 import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
 import { attachGateway, NET_OPTIONS, parseNetArgs, runPipedWithHost } from "./boot-net.js";
-import { HOST_STEP_NS, HOST_WAIT_MS, waitingOnHost } from "../emulator/net/user-net.js";
+import { HOST_STEP_NS, HOST_WAIT_MS, machineIdle, waitingOnHost } from "../emulator/net/user-net.js";
 import type { Gateway } from "../emulator/net/gateway.js";
 
 export interface KernelCommand {
@@ -148,6 +148,8 @@ export const bootCommand: KernelCommand = {
   },
 };
 
+/** How far (virtual ns) the terminal lets virtual time lag the wall clock before re-anchoring (see runInteractive). */
+const TTY_MAX_LAG_NS = 20_000_000;
 /** Longest stretch (wall ms) the machine runs before the terminal's keys get a turn. */
 const TTY_SLICE_MS = 20;
 /** Wall ms a program stopped with Ctrl+C gets to die of SIGINT before SIGKILL. */
@@ -182,24 +184,48 @@ function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ende
   const readingConsole = (ps: Process[]): boolean => k.allTasks().some((t) => ps.includes(t.process) && t.state === "blocked" && t.wait?.kind === "console");
   let pumping = false;
   /** Run one slice; schedule the next while the guest is busy. */
+  // In a terminal, virtual time does not run ahead of the wall clock while every CPU is idle: a
+  // program's sleep or timeout lasts as long as it says, and a terminal's answer to a query (edit's
+  // size request) arrives before the query times out, as on a real machine. A busy machine runs as
+  // fast as it can; virtual time then lags, and the anchor moves up once the lag passes TTY_MAX_LAG_NS.
+  let anchorWall = performance.now();
+  let anchorVirtual = k.machine.now();
+  const allowedNs = (): number => anchorVirtual + (performance.now() - anchorWall) * 1e6;
+  const idleAhead = (): boolean => {
+    const next = k.machine.clock.nextEventNs();
+    return next !== undefined && next > allowedNs() && machineIdle(k.machine);
+  };
   const pump = (): void => {
     pumping = false;
     if (done) return;
+    if (allowedNs() - k.machine.now() > TTY_MAX_LAG_NS) {
+      anchorWall = performance.now();
+      anchorVirtual = k.machine.now();
+    }
     const deadline = performance.now() + TTY_SLICE_MS;
     const stepped = hostWaited;
     hostWaited = false;
     while (!ended() && !session.waitingForInput() && performance.now() < deadline) {
-      // The wall-clock slice is a pause (between rounds), so slicing never changes the run; so is
-      // the guest waiting on a host socket (then the host's answer or a short wall wait resumes it).
+      // The wall-clock slice is a pause (between rounds), so slicing never changes the run; so are
+      // the guest waiting on a host socket (the host's answer or a short wall wait resumes it) and
+      // an idle machine whose next event lies ahead of the wall clock.
       const until = k.machine.now() + (stepped ? HOST_STEP_NS : 1e9);
-      const why = k.runUntil(until, () => ended() || session.waitingForInput(), () => performance.now() >= deadline || (!stepped && waitingOnHost(k.machine, gw)));
-      if (why === "idle" || stepped || waitingOnHost(k.machine, gw)) break; // nothing can happen until a key (or the host) arrives
+      const why = k.runUntil(
+        until,
+        () => ended() || session.waitingForInput(),
+        () => performance.now() >= deadline || (!stepped && waitingOnHost(k.machine, gw)) || idleAhead(),
+      );
+      if (why === "idle" || stepped || waitingOnHost(k.machine, gw) || idleAhead()) break; // nothing to do until a key, the host or the clock
     }
     if (ended()) return finish("shell ended, powered off");
     if (waitingOnHost(k.machine, gw) && !pumping) {
       pumping = true;
       hostWaited = true;
       setTimeout(pump, HOST_WAIT_MS);
+    } else if (idleAhead() && !pumping) {
+      pumping = true;
+      const waitMs = ((k.machine.clock.nextEventNs() ?? 0) - allowedNs()) / 1e6;
+      setTimeout(pump, Math.max(1, Math.min(TTY_SLICE_MS, waitMs)));
     } else if (!session.waitingForInput() && !pumping) {
       pumping = true;
       setImmediate(pump);
