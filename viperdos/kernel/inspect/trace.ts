@@ -110,36 +110,22 @@ export class Trace {
     }
   }
 
-  /** One event into the hash: two 32-bit FNV-1a lanes over every field's low and high words. */
+  /** One event into the hash, field by field. */
   private mix(t: number, cpu: number, kind: number, task: number, a: number, b: number): void {
-    let h1 = this.h1;
-    let h2 = this.h2;
-    let lo = lo32(t);
-    let hi = hi32(t);
-    h1 = Math.imul(Math.imul(h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
-    h2 = Math.imul(Math.imul(h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
-    lo = lo32(cpu);
-    hi = hi32(cpu);
-    h1 = Math.imul(Math.imul(h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
-    h2 = Math.imul(Math.imul(h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
-    lo = lo32(kind);
-    hi = hi32(kind);
-    h1 = Math.imul(Math.imul(h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
-    h2 = Math.imul(Math.imul(h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
-    lo = lo32(task);
-    hi = hi32(task);
-    h1 = Math.imul(Math.imul(h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
-    h2 = Math.imul(Math.imul(h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
-    lo = lo32(a);
-    hi = hi32(a);
-    h1 = Math.imul(Math.imul(h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
-    h2 = Math.imul(Math.imul(h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
-    lo = lo32(b);
-    hi = hi32(b);
-    h1 = Math.imul(Math.imul(h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
-    h2 = Math.imul(Math.imul(h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
-    this.h1 = h1;
-    this.h2 = h2;
+    this.fold(t);
+    this.fold(cpu);
+    this.fold(kind);
+    this.fold(task);
+    this.fold(a);
+    this.fold(b);
+  }
+
+  /** One field: two 32-bit FNV-1a lanes over its low and high words (in opposite orders). */
+  private fold(v: number): void {
+    const lo = lo32(v);
+    const hi = hi32(v);
+    this.h1 = Math.imul(Math.imul(this.h1 ^ lo, FNV_PRIME) ^ hi, FNV_PRIME) >>> 0;
+    this.h2 = Math.imul(Math.imul(this.h2 ^ hi, FNV_PRIME) ^ lo, FNV_PRIME) >>> 0;
   }
 
   /** The running hash of all events, as 16 hex digits. */
