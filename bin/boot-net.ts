@@ -12,7 +12,7 @@ import type { Kernel } from "../viperdos/kernel/kernel.js";
 import type { ConsoleSession } from "../viperdos/kernel/console/session.js";
 import type { Gateway } from "../emulator/net/gateway.js";
 import type { HostForward } from "../emulator/net/hostfwd.js";
-import { attachUserNet, HOST_STEP_NS, HOST_WAIT_MS, waitingOnHost } from "../emulator/net/user-net.js";
+import { attachUserNet, HOST_STEP_NS, HOST_WAIT_MS, parseHostForward, waitingOnHost } from "../emulator/net/user-net.js";
 
 export interface NetArgs {
   net: boolean;
@@ -35,12 +35,9 @@ export function parseNetArgs(args: string[]): NetArgs | string {
     const a = args[i];
     if (a === "--no-net") r.net = false;
     else if (a === "--hostfwd") {
-      const m = /^(\d+):(\d+)$/.exec(args[i + 1] ?? "");
-      const host = Number(m?.[1]);
-      const guest = Number(m?.[2]);
-      if (!m || host < 1 || host > 65535 || guest < 1 || guest > 65535) return "--hostfwd needs HOSTPORT:GUESTPORT (1..65535)";
-      r.hostfwd.push({ hostPort: host, guestPort: guest });
-      i++;
+      const fwd = parseHostForward(args[++i] ?? "");
+      if (!fwd) return "--hostfwd needs HOSTPORT:GUESTPORT (1..65535)";
+      r.hostfwd.push(fwd);
     } else r.rest.push(a);
   }
   if (!r.net && r.hostfwd.length > 0) return "--hostfwd needs the network (drop --no-net)";

@@ -12,7 +12,7 @@ import { buildBootImages } from "../viperdos/tools/images.js";
 import type { Process } from "../viperdos/kernel/proc/process.js";
 import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
 import { attachGateway, NET_OPTIONS, parseNetArgs, runPipedWithHost } from "./boot-net.js";
-import { HOST_STEP_NS, HOST_WAIT_MS, machineIdle, waitingOnHost } from "../emulator/net/user-net.js";
+import { HOST_STEP_NS, HOST_WAIT_MS, waitingOnHost } from "../emulator/net/user-net.js";
 import type { Gateway } from "../emulator/net/gateway.js";
 
 export interface KernelCommand {
@@ -193,7 +193,7 @@ function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ende
   const allowedNs = (): number => anchorVirtual + (performance.now() - anchorWall) * 1e6;
   const idleAhead = (): boolean => {
     const next = k.machine.clock.nextEventNs();
-    return next !== undefined && next > allowedNs() && machineIdle(k.machine);
+    return next !== undefined && next > allowedNs() && k.machine.quiescent();
   };
   const pump = (): void => {
     pumping = false;

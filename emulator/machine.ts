@@ -288,6 +288,12 @@ export class Machine {
     return this.idleFlags[i];
   }
 
+  /** Every online CPU idle with no interrupt pending: nothing runs until an event or outside input. */
+  quiescent(): boolean {
+    for (let i = 0; i < this.cpus.length; i++) if (this.online[i] && (!this.idleFlags[i] || this.cpus[i].state.irqLine)) return false;
+    return true;
+  }
+
   /**
    * Power CPU i off (PSCI CPU_OFF, or secondaries held at boot): it never
    * runs, even with an interrupt pending, until powerOn(i).

@@ -5,6 +5,8 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseHostForward } from "../emulator/net/user-net.js";
+import type { HostForward } from "../emulator/net/hostfwd.js";
 import { inspectHandles, inspectKernel, inspectPageTables, inspectTrace, walkAddress } from "../viperdos/kernel/inspect/index.js";
 import { inspectJournal, inspectPath } from "../viperdos/kernel/inspect/fs.js";
 import { inspectChannels } from "../viperdos/kernel/inspect/channels.js";
@@ -188,16 +190,15 @@ const boot: Magic = {
   async run(ctx) {
     const usage = this.usage.split("\n");
     let net = false;
-    const hostfwd: { hostPort: number; guestPort: number }[] = [];
+    const hostfwd: HostForward[] = [];
     const numeric: string[] = [];
     for (let i = 0; i < ctx.args.length; i++) {
       const a = ctx.args[i];
       if (a === "--net") net = true;
       else if (a === "--hostfwd") {
-        const m = /^(\d+):(\d+)$/.exec(ctx.args[++i] ?? "");
-        const [h, g] = [Number(m?.[1]), Number(m?.[2])];
-        if (!m || h < 1 || h > 65535 || g < 1 || g > 65535) throw new MagicError("--hostfwd needs HOSTPORT:GUESTPORT (1..65535)", "UsageError", usage);
-        hostfwd.push({ hostPort: h, guestPort: g });
+        const fwd = parseHostForward(ctx.args[++i] ?? "");
+        if (!fwd) throw new MagicError("--hostfwd needs HOSTPORT:GUESTPORT (1..65535)", "UsageError", usage);
+        hostfwd.push(fwd);
       } else numeric.push(a);
     }
     if (hostfwd.length > 0 && !net) throw new MagicError("--hostfwd needs --net", "UsageError", usage);

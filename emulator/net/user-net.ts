@@ -28,20 +28,16 @@ export function attachUserNet(nic: NetEndpoint, clock: VirtualClock, hostfwd: Ho
   return gw;
 }
 
-/** What waitingOnHost needs of a machine. */
-export interface IdleMachine {
-  readonly cpus: readonly { state: { irqLine: boolean } }[];
-  isIdle(i: number): boolean;
-  isOnline(i: number): boolean;
+/** True when the guest waits on the host (every CPU idle, host I/O outstanding): pause the machine and wait for the host. */
+export function waitingOnHost(m: { quiescent(): boolean }, gw: Gateway | undefined): boolean {
+  return gw !== undefined && gw.hostOutstanding() > 0 && m.quiescent();
 }
 
-/** Every online CPU idle with no interrupt pending. */
-export function machineIdle(m: IdleMachine): boolean {
-  for (let i = 0; i < m.cpus.length; i++) if (m.isOnline(i) && (!m.isIdle(i) || m.cpus[i].state.irqLine)) return false;
-  return true;
-}
-
-/** True when the guest waits on the host: pause the machine and wait for the host. */
-export function waitingOnHost(m: IdleMachine, gw: Gateway | undefined): boolean {
-  return gw !== undefined && gw.hostOutstanding() > 0 && machineIdle(m);
+/** A port forward written "HOSTPORT:GUESTPORT" (each 1..65535), or undefined. */
+export function parseHostForward(text: string): HostForward | undefined {
+  const m = /^(\d+):(\d+)$/.exec(text);
+  const hostPort = Number(m?.[1]);
+  const guestPort = Number(m?.[2]);
+  if (!m || hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) return undefined;
+  return { hostPort, guestPort };
 }

@@ -17,9 +17,7 @@ export class ConsoleSession {
     const k = this.k;
     if (k.machine.uart.pendingInput > 0 || k.console.input.length > 0) return false;
     // An idle CPU with its interrupt line high (e.g. the UART's receive interrupt) runs next round.
-    for (let i = 0; i < k.machine.cpus.length; i++) {
-      if (k.machine.isOnline(i) && (!k.machine.isIdle(i) || k.machine.cpus[i].state.irqLine)) return false;
-    }
+    if (!k.machine.quiescent()) return false;
     // The shell, or a program it runs, reads the console.
     return this.k.allTasks().some((t) => t.state === "blocked" && t.wait?.kind === "console");
   }
