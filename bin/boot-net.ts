@@ -12,7 +12,7 @@ import type { Kernel } from "../viperdos/kernel/kernel.js";
 import type { ConsoleSession } from "../viperdos/kernel/console/session.js";
 import type { Gateway } from "../emulator/net/gateway.js";
 import type { HostForward } from "../emulator/net/hostfwd.js";
-import { attachUserNet, HOST_STEP_NS, HOST_WAIT_MS, parseHostForward, waitingOnHost } from "../emulator/net/user-net.js";
+import { attachUserNet, HostPacer, parseHostForward } from "../emulator/net/user-net.js";
 
 export interface NetArgs {
   net: boolean;
@@ -59,20 +59,14 @@ const SLICE_MS = 20;
  * and waiting for the host while the guest waits on it.
  */
 export async function runPipedWithHost(k: Kernel, session: ConsoleSession, gw: Gateway, ended: () => boolean): Promise<void> {
-  let waited = false;
+  const pacer = new HostPacer(k.machine, gw);
   for (;;) {
     if (ended() || session.waitingForInput()) return;
     const deadline = performance.now() + SLICE_MS;
-    // After a wait on the host, virtual time moves on by one step (a sleeping program or a TCP
-    // timer must still come due while an idle host connection stays open).
-    const until = k.machine.now() + (waited ? HOST_STEP_NS : 1e9);
-    const why = k.runUntil(until, () => ended() || session.waitingForInput(), () => performance.now() >= deadline || (!waited && waitingOnHost(k.machine, gw)));
-    waited = false;
+    const why = k.runUntil(pacer.begin(k.machine.now()), () => ended() || session.waitingForInput(), () => performance.now() >= deadline || pacer.pauseForHost());
     if (ended() || session.waitingForInput()) return;
-    if (waitingOnHost(k.machine, gw)) {
-      await gw.waitForHostActivity(HOST_WAIT_MS);
-      waited = true;
-    } else if (why === "idle") return; // nothing can ever happen: every task blocked, no event, no host I/O
+    if (pacer.waiting) await pacer.wait();
+    else if (why === "idle") return; // nothing can ever happen: every task blocked, no event, no host I/O
     else await new Promise<void>((r) => setImmediate(r));
   }
 }

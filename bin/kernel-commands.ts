@@ -12,7 +12,7 @@ import { buildBootImages } from "../viperdos/tools/images.js";
 import type { Process } from "../viperdos/kernel/proc/process.js";
 import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
 import { attachGateway, NET_OPTIONS, parseNetArgs, runPipedWithHost } from "./boot-net.js";
-import { HOST_STEP_NS, HOST_WAIT_MS, waitingOnHost } from "../emulator/net/user-net.js";
+import { HOST_WAIT_MS, HostPacer } from "../emulator/net/user-net.js";
 import type { Gateway } from "../emulator/net/gateway.js";
 
 export interface KernelCommand {
@@ -195,6 +195,7 @@ function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ende
     const next = k.machine.clock.nextEventNs();
     return next !== undefined && next > allowedNs() && k.machine.quiescent();
   };
+  const pacer = new HostPacer(k.machine, gw);
   const pump = (): void => {
     pumping = false;
     if (done) return;
@@ -203,24 +204,21 @@ function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ende
       anchorVirtual = k.machine.now();
     }
     const deadline = performance.now() + TTY_SLICE_MS;
-    const stepped = hostWaited;
-    hostWaited = false;
     while (!ended() && !session.waitingForInput() && performance.now() < deadline) {
       // The wall-clock slice is a pause (between rounds), so slicing never changes the run; so are
       // the guest waiting on a host socket (the host's answer or a short wall wait resumes it) and
       // an idle machine whose next event lies ahead of the wall clock.
-      const until = k.machine.now() + (stepped ? HOST_STEP_NS : 1e9);
       const why = k.runUntil(
-        until,
+        pacer.begin(k.machine.now()),
         () => ended() || session.waitingForInput(),
-        () => performance.now() >= deadline || (!stepped && waitingOnHost(k.machine, gw)) || idleAhead(),
+        () => performance.now() >= deadline || pacer.pauseForHost() || idleAhead(),
       );
-      if (why === "idle" || stepped || waitingOnHost(k.machine, gw) || idleAhead()) break; // nothing to do until a key, the host or the clock
+      if (why === "idle" || pacer.stepping || pacer.waiting || idleAhead()) break; // nothing to do until a key, the host or the clock
     }
     if (ended()) return finish("shell ended, powered off");
-    if (waitingOnHost(k.machine, gw) && !pumping) {
+    if (pacer.waiting && !pumping) {
       pumping = true;
-      hostWaited = true;
+      pacer.waitedElsewhere();
       setTimeout(pump, HOST_WAIT_MS);
     } else if (idleAhead() && !pumping) {
       pumping = true;
@@ -231,7 +229,6 @@ function runInteractive(k: Kernel, session: ConsoleSession, shell: Process, ende
       setImmediate(pump);
     }
   };
-  let hostWaited = false;
   gw?.onHostActivity(() => {
     if (!pumping && !done) pump();
   });

@@ -19,7 +19,7 @@ import type { Process } from "../viperdos/kernel/proc/process.js";
 import { ConsoleSession } from "../viperdos/kernel/console/session.js";
 import { SIG, sendSignal } from "../viperdos/kernel/proc/signals.js";
 import type { Gateway } from "../emulator/net/gateway.js";
-import { HOST_STEP_NS, HOST_WAIT_MS, waitingOnHost } from "../emulator/net/user-net.js";
+import { HostPacer } from "../emulator/net/user-net.js";
 
 /** Longest stretch (wall ms) the machine runs before the event loop gets a turn. */
 export const SHELL_SLICE_MS = 20;
@@ -202,7 +202,7 @@ export class GuestShell {
     let interruptedAt: number | undefined;
     let why: "interrupted" | "input" | undefined;
     let end: ShellLineResult["end"] = "prompt";
-    let hostWaited = false;
+    const pacer = new HostPacer(k.machine, this.gateway);
     try {
       k.typeInput(line + "\n");
       for (;;) {
@@ -239,20 +239,12 @@ export class GuestShell {
           }
         }
         const deadline = performance.now() + SHELL_SLICE_MS;
-        const gw = this.gateway;
-        const stepped = hostWaited;
-        hostWaited = false;
         // The wall-clock slice is a pause (taken between rounds): slicing never changes the run. So
         // is the guest waiting on a host socket: then the host's answer (or HOST_WAIT_MS) resumes it.
-        const r = k.runUntil(
-          k.machine.now() + (stepped ? HOST_STEP_NS : 1e9),
-          () => this.ended || this.console.waitingForInput(),
-          () => performance.now() >= deadline || (!stepped && waitingOnHost(k.machine, gw)),
-        );
-        if (gw && waitingOnHost(k.machine, gw)) {
+        const r = k.runUntil(pacer.begin(k.machine.now()), () => this.ended || this.console.waitingForInput(), () => performance.now() >= deadline || pacer.pauseForHost());
+        if (pacer.waiting) {
           if (!this.console.waitingForInput()) filter.release(true);
-          await gw.waitForHostActivity(HOST_WAIT_MS);
-          hostWaited = true;
+          await pacer.wait();
           continue;
         }
         if (r === "idle" && !this.console.waitingForInput() && !this.ended) {

@@ -33,6 +33,48 @@ export function waitingOnHost(m: { quiescent(): boolean }, gw: Gateway | undefin
   return gw !== undefined && gw.hostOutstanding() > 0 && m.quiescent();
 }
 
+/**
+ * The host-wait rhythm of one run loop (see the file comment): a run pauses
+ * when the guest comes to wait on the host; the loop then waits for the host
+ * (at most HOST_WAIT_MS) and the next run only steps HOST_STEP_NS of virtual
+ * time, without pausing for the host, so time still moves on.
+ */
+export class HostPacer {
+  private waited = false;
+  /** The current run follows a wait on the host (it steps HOST_STEP_NS). */
+  stepping = false;
+
+  constructor(private readonly machine: { quiescent(): boolean }, private readonly gateway: Gateway | undefined) {}
+
+  /** Begin a run at virtual time `now`; returns where it ends: `now + far`, or one step after a wait. */
+  begin(now: number, far = 1e9): number {
+    this.stepping = this.waited;
+    this.waited = false;
+    return now + (this.stepping ? HOST_STEP_NS : far);
+  }
+
+  /** For the run's pause hook: the guest has come to wait on the host (never during a step). */
+  pauseForHost(): boolean {
+    return !this.stepping && waitingOnHost(this.machine, this.gateway);
+  }
+
+  /** After a run: the guest waits on the host. */
+  get waiting(): boolean {
+    return waitingOnHost(this.machine, this.gateway);
+  }
+
+  /** Wait for host activity, at most HOST_WAIT_MS; the next run is a step. */
+  async wait(): Promise<void> {
+    await this.gateway?.waitForHostActivity(HOST_WAIT_MS);
+    this.waited = true;
+  }
+
+  /** The caller waited HOST_WAIT_MS itself (a timer): the next run is a step. */
+  waitedElsewhere(): void {
+    this.waited = true;
+  }
+}
+
 /** A port forward written "HOSTPORT:GUESTPORT" (each 1..65535), or undefined. */
 export function parseHostForward(text: string): HostForward | undefined {
   const m = /^(\d+):(\d+)$/.exec(text);
